@@ -45,7 +45,7 @@ def as_array(value: Any, name: str = "result") -> np.ndarray:
     else:
         try:
             arr = np.asarray(value)
-        except Exception as exc:  # noqa: BLE001 -- any failure means "not an array"
+        except Exception as exc:
             raise AssertionError(f"{name} could not be turned into a NumPy array ({exc}).") from None
     if type(arr) is not np.ndarray:
         arr = np.array(arr)
@@ -63,7 +63,9 @@ def rel_error(x: Any, y: Any) -> float:
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
-def check_shape(value: Any, shape: Sequence[int], name: str = "result", hint: str | None = None) -> np.ndarray:
+def check_shape(
+    value: Any, shape: Sequence[int], name: str = "result", hint: str | None = None
+) -> np.ndarray:
     """Fail unless ``value`` is a numeric array of exactly ``shape``; return it as an array."""
     arr = as_array(value, name)
     if tuple(arr.shape) != tuple(shape):
@@ -124,8 +126,10 @@ def check_close(
         np.argmax(np.abs(arr.astype(np.float64) - ref) / np.maximum(1e-8, np.abs(arr) + np.abs(ref))),
         ref.shape,
     )
-    where = f" at index {tuple(int(i) for i in idx)}: got {arr[idx].item():.6g}, expected {ref[idx].item():.6g}" if ref.ndim else (
-        f": got {arr!r}, expected {ref!r}"
+    where = (
+        f" at index {tuple(int(i) for i in idx)}: got {arr[idx].item():.6g}, expected {ref[idx].item():.6g}"
+        if ref.ndim
+        else (f": got {arr!r}, expected {ref!r}")
     )
     _fail(f"{name} is wrong{where} (relative error {err:.2e}, tolerance {tol:.0e}).", hint)
 

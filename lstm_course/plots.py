@@ -77,8 +77,15 @@ def plot_confusion_matrix(
     ax.set_title(title)
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center",
-                    color="white" if shown[i, j] > 0.5 * np.max(shown) else "black", fontsize=8)
+            ax.text(
+                j,
+                i,
+                str(cm[i, j]),
+                ha="center",
+                va="center",
+                color="white" if shown[i, j] > 0.5 * np.max(shown) else "black",
+                fontsize=8,
+            )
     return ax
 
 

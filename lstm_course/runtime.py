@@ -20,7 +20,7 @@ def fast_mode() -> bool:
 def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and, if they are imported, PyTorch and TensorFlow/Keras."""
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- students and libraries use the global generator
     import sys
 
     if "torch" in sys.modules:
@@ -43,7 +43,11 @@ def limit_threads(n: int | None = None) -> int:
     """
     if n is None:
         env = os.environ.get("OMP_NUM_THREADS")
-        n = int(env) if env and env.isdigit() else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        n = (
+            int(env)
+            if env and env.isdigit()
+            else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        )
     n = max(1, n)
     os.environ.setdefault("OMP_NUM_THREADS", str(n))
     import sys

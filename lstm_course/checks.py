@@ -10,6 +10,7 @@ Conventions follow CS231n: ``rel_error(x, y) = max |x - y| / max(1e-8, |x| + |y|
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "check_close",
     "check_dtype",
     "check_finite",
+    "check_no_warnings",
     "check_shape",
     "check_true",
     "check_unchanged",
@@ -132,6 +134,30 @@ def check_close(
         else (f": got {arr!r}, expected {ref!r}")
     )
     _fail(f"{name} is wrong{where} (relative error {err:.2e}, tolerance {tol:.0e}).", hint)
+
+
+def check_no_warnings(
+    func: Callable[..., Any], *args: Any, name: str = "result", hint: str | None = None
+) -> Any:
+    """Return ``func(*args)``, failing if it overflows, divides by zero or makes a NaN on the way.
+
+    NumPy normally only warns (``RuntimeWarning: overflow encountered in exp``) and carries on with
+    ``inf``; a numerically stable function never gets there. Underflow to 0 is allowed.
+
+    Args:
+        func: the student's function.
+        *args: its arguments.
+        name: what the call is called in the message (``"sigmoid(-1e4)"``).
+        hint: the likely mistake, appended to the message.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            try:
+                return func(*args)
+            except (FloatingPointError, RuntimeWarning, OverflowError, ZeroDivisionError) as exc:
+                problem = str(exc) or type(exc).__name__
+    _fail(f"{name} hit a floating-point error ({problem}).", hint)
 
 
 def check_true(condition: Any, message: str, hint: str | None = None) -> None:

@@ -1,0 +1,155 @@
+"""Grade a folder of submissions, one student at a time, so that no student's problem stops the others.
+
+A submissions folder holds one folder per student. Inside it the notebook is found as
+``<assignment>.ipynb``, ``<assignment>/<assignment>.ipynb`` (nbgrader's layout) or, failing both, the only
+``.ipynb`` in the folder (students rename files). Every student ends with a :class:`StudentResult`:
+``graded`` with a score, or ``error`` with a message; nothing a submission does is fatal to the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.course import CellScore, Course, read_json_notebook
+
+#: Characters allowed in a student id (nbgrader puts it in paths and in the gradebook).
+SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@")
+
+
+@dataclass
+class StudentResult:
+    """What happened to one student's submission."""
+
+    student: str
+    status: str  # "graded" or "error"
+    score: float = 0.0
+    max_score: float = 0.0
+    message: str = ""
+    cells: list[CellScore] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
+    """Locate a student's notebook of ``assignment`` in ``folder``; returns (path or None, note)."""
+    for candidate in (folder / f"{assignment}.ipynb", folder / assignment / f"{assignment}.ipynb"):
+        if candidate.is_file():
+            return candidate, ""
+    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    if len(notebooks) == 1:
+        return notebooks[0], f"used {notebooks[0].name} (expected {assignment}.ipynb)"
+    if not notebooks:
+        return None, f"no notebook: expected {assignment}.ipynb in {folder}"
+    names = ", ".join(p.name for p in notebooks[:5])
+    return None, f"{len(notebooks)} notebooks and none named {assignment}.ipynb ({names})"
+
+
+def import_submissions(
+    course: Course, assignment: str, folder: Path
+) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """Copy each student's notebook from ``folder`` into the course's submitted/ folder.
+
+    Returns:
+        (imported students, student -> problem for those not imported (missing, corrupt, bad folder name;
+        any earlier submission of theirs is left as it was), student -> note for the imported ones).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"submissions folder {folder} does not exist")
+    imported: list[str] = []
+    problems: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for student_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        student = student_dir.name
+        if not set(student) <= SAFE_ID:
+            problems[student] = "folder name is not a valid student id (letters, digits, _ - . @)"
+            continue
+        path, note = find_notebook(student_dir, assignment)
+        if path is None:
+            problems[student] = note
+            continue
+        try:
+            nb = read_json_notebook(path)
+        except ValueError as exc:
+            problems[student] = str(exc)
+            continue
+        course.submit(assignment, student, nb)
+        imported.append(student)
+        if note:
+            notes[student] = note
+    return imported, problems, notes
+
+
+def grade_student(course: Course, assignment: str, student: str) -> StudentResult:
+    """Autograde one student's submission already in submitted/; never raises for a bad submission."""
+    start = time.monotonic()
+    submitted = course.path("submitted", student, assignment)
+    try:
+        read_json_notebook(submitted)
+    except ValueError as exc:
+        return StudentResult(student, "error", message=str(exc), seconds=time.monotonic() - start)
+    try:
+        result = course.autograde(assignment, student)
+    except Exception as exc:  # nbgrader itself failing must not stop the class
+        result = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
+    elapsed = time.monotonic() - start
+    log_dir = Path(course.root) / "logs" / assignment
+    log_dir.mkdir(parents=True, exist_ok=True)
+    (log_dir / f"{student}.log").write_text(
+        (result.get("log") or "") + ("\n" + result["error"] if result.get("error") else ""), encoding="utf-8"
+    )
+    if not result.get("success"):
+        lines = [ln for ln in (result.get("error") or result.get("log") or "").splitlines() if ln.strip()]
+        return StudentResult(
+            student, "error", message=(lines[-1] if lines else "autograde failed"), seconds=elapsed
+        )
+    cells = course.scores(assignment, student)
+    return StudentResult(
+        student,
+        "graded",
+        score=sum(c.score for c in cells),
+        max_score=sum(c.max_score for c in cells),
+        cells=cells,
+        seconds=elapsed,
+    )
+
+
+def grade(
+    course: Course,
+    assignment: str,
+    students: Iterable[str] | None = None,
+    progress: Callable[[Iterable[str]], Iterable[str]] | None = None,
+) -> list[StudentResult]:
+    """Autograde ``students`` (default: every student in submitted/) one after the other.
+
+    Args:
+        course: the course directory.
+        assignment: assignment name.
+        students: which students (default all with a submission).
+        progress: wraps the iteration, e.g. ``tqdm``.
+    """
+    course.generate_assignment(assignment)
+    names = list(students) if students is not None else course.students(assignment)
+    results = []
+    for student in progress(names) if progress else names:
+        if not course.path("submitted", student, assignment).is_file():
+            results.append(StudentResult(student, "error", message="no submission in submitted/"))
+            continue
+        results.append(grade_student(course, assignment, student))
+    return results
+
+
+def format_table(results: list[StudentResult]) -> str:
+    """A plain-text score table, one row per student."""
+    if not results:
+        return "(no students)"
+    width = max(7, *(len(r.student) for r in results))
+    rows = [f"{'student':<{width}}  {'status':<6}  {'score':>11}  {'time':>6}  note"]
+    for r in results:
+        score = f"{r.score:g} / {r.max_score:g}" if r.status == "graded" else "-"
+        rows.append(f"{r.student:<{width}}  {r.status:<6}  {score:>11}  {r.seconds:5.1f}s  {r.message}")
+    graded = [r for r in results if r.status == "graded"]
+    rows.append(f"{len(graded)} graded, {len(results) - len(graded)} with errors")
+    return "\n".join(rows)

@@ -11,7 +11,7 @@ Conventions follow CS231n: ``rel_error(x, y) = max |x - y| / max(1e-8, |x| + |y|
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "as_array",
     "check_close",
+    "check_close_diagnosed",
     "check_dtype",
     "check_finite",
     "check_no_warnings",
@@ -134,6 +135,42 @@ def check_close(
         else (f": got {arr!r}, expected {ref!r}")
     )
     _fail(f"{name} is wrong{where} (relative error {err:.2e}, tolerance {tol:.0e}).", hint)
+
+
+def check_close_diagnosed(
+    actual: Any,
+    expected: Any,
+    suspects: Mapping[str, Any],
+    name: str = "result",
+    tol: float = 1e-7,
+    hint: str | None = None,
+    suspect_tol: float = 1e-6,
+) -> None:
+    """:func:`check_close` that recognises known mistakes and names the one the student made.
+
+    Each suspect is what a typical wrong implementation returns (computed by the test, e.g. from a
+    framework run on altered inputs: the bias set to zero, the gates reordered). When ``actual`` is
+    wrong and matches a suspect within ``suspect_tol``, that suspect's hint is shown instead of ``hint``.
+
+    Args:
+        actual: the student's answer.
+        expected: the reference value.
+        suspects: hint -> the value a known mistake gives, tried in order.
+        name: what ``actual`` is called in the message.
+        tol: largest allowed relative error against ``expected``.
+        hint: the hint when no suspect matches.
+        suspect_tol: largest relative error at which ``actual`` counts as matching a suspect.
+    """
+    arr = as_array(actual, name)
+    ref = np.asarray(expected)
+    if arr.shape == ref.shape and rel_error(arr, ref) <= tol:
+        return
+    for suspect_hint, value in suspects.items():
+        wrong = np.asarray(value)
+        if wrong.shape == arr.shape and rel_error(arr, wrong) <= suspect_tol and rel_error(ref, wrong) > tol:
+            hint = suspect_hint
+            break
+    check_close(arr, ref, name=name, tol=tol, hint=hint)
 
 
 def check_no_warnings(

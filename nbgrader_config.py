@@ -22,3 +22,5 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Student versions carry no outputs.
 c.ClearOutput.enabled = True
+# A submission whose tests cells were deleted gets them back (and their points are earned only by passing).
+c.OverwriteCells.add_missing_cells = True

@@ -13,9 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from autograder.authoring import write_notebook
+from autograder.authoring import cell_kind, write_notebook
 from autograder.course import NOTEBOOKS, REPO_ROOT, Course
 from tests.catalogue import build_submission
 
@@ -31,10 +32,6 @@ def autograder(*args: str) -> subprocess.CompletedProcess:
 
 
 def first_solution_cell(assignment: str) -> str:
-    import nbformat
-
-    from autograder.authoring import cell_kind
-
     nb = nbformat.read(NOTEBOOKS / f"{assignment}.ipynb", as_version=4)
     return next(c.metadata["nbgrader"]["grade_id"] for c in nb.cells if cell_kind(c) == "solution")
 
@@ -62,6 +59,9 @@ def graded_class(tmp_path_factory) -> dict:
     put("frank", build_submission(ASSIGNMENT, {target: "import os\nos._exit(1)"}))
     put("grace", build_submission(ASSIGNMENT, {target: "while True:\n    pass"}))
     put("bad name!", build_submission(ASSIGNMENT, {}))
+    unsolved = nbformat.read(NOTEBOOKS / f"{ASSIGNMENT}.ipynb", as_version=4)
+    unsolved.cells = [c for c in unsolved.cells if cell_kind(c) != "tests"]
+    put("ivan", unsolved)  # deleted every tests cell of the unsolved notebook
     course_dir = tmp / "course"
     run = autograder("grade", ASSIGNMENT, str(subs), "--course-dir", str(course_dir), "--timeout", "10", "--no-progress")
     return {"run": run, "course": Course(root=course_dir), "course_dir": course_dir, "subs": subs}
@@ -88,6 +88,8 @@ def test_good_submissions_get_their_scores_in_the_gradebook(graded_class) -> Non
     alice = course.scores(ASSIGNMENT, "alice")
     assert alice and all(c.score == c.max_score for c in alice)
     assert all(c.score == 0 for c in course.scores(ASSIGNMENT, "bob"))
+    ivan = course.scores(ASSIGNMENT, "ivan")
+    assert len(ivan) == len(alice) and all(c.score == 0 for c in ivan), "deleting tests cells must not earn points"
     assert all(c.score == c.max_score for c in course.scores(ASSIGNMENT, "erin")), "renamed notebook not graded"
     grace = course.scores(ASSIGNMENT, "grace")
     assert grace[0].score == 0 or any(c.score < c.max_score for c in grace), "infinite loop must not score full"

@@ -132,7 +132,7 @@ def check_close(
     where = (
         f" at index {tuple(int(i) for i in idx)}: got {arr[idx].item():.6g}, expected {ref[idx].item():.6g}"
         if ref.ndim
-        else (f": got {arr!r}, expected {ref!r}")
+        else f": got {arr.item():.6g}, expected {ref.item():.6g}"
     )
     _fail(f"{name} is wrong{where} (relative error {err:.2e}, tolerance {tol:.0e}).", hint)
 

@@ -1,0 +1,140 @@
+"""Speed of the course's scratch NumPy LSTM against ``torch.nn.LSTM`` on CPU (forward + backward).
+
+The scratch code is the SOLUTION of notebook 04: the cells ``lstm_forward_given``, ``lstm_step_backward``
+and ``lstm_backward`` are read from ``solutions/04_lstm_backward/04_lstm_backward.ipynb`` with nbformat and
+executed, so the benchmark always measures what the notebook teaches.
+
+Usage::
+
+    python benchmarks/lstm_speed.py                 # 1 thread for NumPy's BLAS and for torch
+    python benchmarks/lstm_speed.py --threads 2 --repeats 50
+
+Thread counts are fixed through the environment before NumPy and torch are imported and are printed.
+Timings are medians over ``--repeats`` runs after one warm-up; on a shared machine treat them as upper
+bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = REPO_ROOT / "solutions" / "04_lstm_backward" / "04_lstm_backward.ipynb"
+CELLS = ("lstm_forward_given", "lstm_step_backward", "lstm_backward")
+SHAPE = {"N": 64, "T": 50, "D": 32, "H": 128}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=1, help="threads for NumPy's BLAS and torch (default 1)")
+    parser.add_argument("--repeats", type=int, default=30, help="timed runs per measurement (default 30)")
+    return parser.parse_args()
+
+
+def load_scratch_lstm(notebook: Path = NOTEBOOK) -> dict:
+    """Execute the forward/backward cells of notebook 04's solution; return their namespace."""
+    import nbformat
+    import numpy as np
+
+    nb = nbformat.read(notebook, as_version=4)
+    by_id = {cell.get("id"): cell for cell in nb.cells}
+    missing = [c for c in CELLS if c not in by_id]
+    if missing:
+        raise SystemExit(f"{notebook}: no cell with id {missing}")
+    namespace: dict = {"np": np}
+    for cell_id in CELLS:
+        exec(compile(by_id[cell_id].source, f"{notebook.name}#{cell_id}", "exec"), namespace)
+    return namespace
+
+
+def median_seconds(fn, repeats: int) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs, after one warm-up run."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def main() -> int:
+    args = parse_args()
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(args.threads)
+    scratch = load_scratch_lstm()
+    lstm_forward, lstm_backward = scratch["lstm_forward"], scratch["lstm_backward"]
+    N, T, D, H = SHAPE["N"], SHAPE["T"], SHAPE["D"], SHAPE["H"]
+    rng = np.random.default_rng(0)
+    base = {
+        "x": rng.standard_normal((N, T, D)),
+        "Wx": rng.standard_normal((D, 4 * H)) / np.sqrt(D),
+        "Wh": rng.standard_normal((H, 4 * H)) / np.sqrt(H),
+        "b": 0.1 * rng.standard_normal(4 * H),
+        "dh": rng.standard_normal((N, T, H)),
+    }
+
+    print(f"scratch LSTM (solution of {NOTEBOOK.relative_to(REPO_ROOT)}) vs torch.nn.LSTM, forward + backward")
+    print(
+        f"N={N} T={T} D={D} H={H}; threads: NumPy BLAS {args.threads} (OMP/OPENBLAS/MKL_NUM_THREADS), "
+        f"torch {torch.get_num_threads()}; numpy {np.__version__}, torch {torch.__version__}"
+    )
+    print(f"{'dtype':8} {'scratch ms':>11} {'torch ms':>9} {'ratio':>6}  max |grad difference|")
+    ratios = {}
+    for dtype, tdtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
+        a = {k: v.astype(dtype) for k, v in base.items()}
+        h0 = np.zeros((N, H), dtype=dtype)
+
+        def scratch_step(a=a, h0=h0):
+            _, cache = lstm_forward(a["x"], h0, a["Wx"], a["Wh"], a["b"])
+            return lstm_backward(a["dh"], cache)
+
+        lstm = torch.nn.LSTM(D, H, batch_first=True).to(tdtype)
+        with torch.no_grad():
+            lstm.weight_ih_l0.copy_(torch.from_numpy(a["Wx"].T.copy()))
+            lstm.weight_hh_l0.copy_(torch.from_numpy(a["Wh"].T.copy()))
+            lstm.bias_ih_l0.copy_(torch.from_numpy(a["b"]))
+            lstm.bias_hh_l0.zero_()
+        xt = torch.from_numpy(a["x"]).requires_grad_(True)
+        dht = torch.from_numpy(a["dh"])
+
+        def torch_step(lstm=lstm, xt=xt, dht=dht):
+            lstm.zero_grad(set_to_none=True)
+            xt.grad = None
+            out, _ = lstm(xt)
+            out.backward(dht)
+
+        dx, _, dWx, dWh, db = scratch_step()
+        torch_step()
+        diff = max(
+            float(np.max(np.abs(ours - theirs)))
+            for ours, theirs in (
+                (dx, xt.grad.numpy()),
+                (dWx, lstm.weight_ih_l0.grad.numpy().T),
+                (dWh, lstm.weight_hh_l0.grad.numpy().T),
+                (db, lstm.bias_ih_l0.grad.numpy()),
+            )
+        )
+        t_scratch = median_seconds(scratch_step, args.repeats)
+        t_torch = median_seconds(torch_step, args.repeats)
+        ratios[np.dtype(dtype).name] = t_scratch / t_torch
+        print(
+            f"{np.dtype(dtype).name:8} {1e3 * t_scratch:11.1f} {1e3 * t_torch:9.1f} "
+            f"{t_scratch / t_torch:6.2f}  {diff:.1e}"
+        )
+    verdict = "within" if ratios["float32"] <= 2.0 else "NOT within"
+    print(f"ratio scratch / torch (float32, torch's default): {ratios['float32']:.2f} -> {verdict} the 2x goal")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

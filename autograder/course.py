@@ -10,11 +10,13 @@ import json
 import logging
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -162,7 +164,9 @@ class Course:
 
     def autograde(self, assignment: str, student: str) -> dict:
         """Run ``nbgrader autograde`` for one student; returns nbgrader's result dict (success, log, error)."""
-        return self.api.autograde(assignment, student, force=True, create=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session handling, harmless
+            return self.api.autograde(assignment, student, force=True, create=True)
 
     def scores(self, assignment: str, student: str) -> list[CellScore]:
         """Per tests-cell scores of ``student``'s autograded submission, in notebook order of the gradebook."""

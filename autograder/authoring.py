@@ -63,9 +63,7 @@ def _parse_marker(rest: str, lineno: int) -> tuple[str, str | None, float | None
     for word in words:
         key, sep, value = word.partition("=")
         if not sep or key not in ("id", "points"):
-            raise AuthoringError(
-                f"line {lineno}: unknown marker option {word!r} (expected id=NAME or points=P)"
-            )
+            raise AuthoringError(f"line {lineno}: unknown marker option {word!r} (expected id=NAME or points=P)")
         options[key] = value
     cell_id = options.get("id")
     if kind == "setup":
@@ -81,9 +79,7 @@ def _parse_marker(rest: str, lineno: int) -> tuple[str, str | None, float | None
         try:
             points = float(options["points"])
         except ValueError:
-            raise AuthoringError(
-                f"line {lineno}: points must be a number, got {options['points']!r}"
-            ) from None
+            raise AuthoringError(f"line {lineno}: points must be a number, got {options['points']!r}") from None
         if points <= 0:
             raise AuthoringError(f"line {lineno}: points must be positive")
         points = int(points) if points.is_integer() else points

@@ -60,7 +60,5 @@ def check_assignment(
             result.problems.append(f"solution scores {cell.score:g}/{cell.max_score:g} on {cell.name}")
     for cell in result.student:
         if cell.score > 0:
-            result.problems.append(
-                f"unsolved student version scores {cell.score:g}/{cell.max_score:g} on {cell.name}"
-            )
+            result.problems.append(f"unsolved student version scores {cell.score:g}/{cell.max_score:g} on {cell.name}")
     return result

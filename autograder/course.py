@@ -236,9 +236,7 @@ def render_releases(names: Iterable[str], source: Path = SOLUTIONS) -> dict[str,
         return {name: student_version(course.generate_assignment(name)) for name in names}
 
 
-def release(
-    names: Iterable[str] | None = None, out: Path = NOTEBOOKS, source: Path = SOLUTIONS
-) -> list[Path]:
+def release(names: Iterable[str] | None = None, out: Path = NOTEBOOKS, source: Path = SOLUTIONS) -> list[Path]:
     """Regenerate ``notebooks/<name>.ipynb`` from the source notebooks (setup cells synced first).
 
     Deterministic: running it twice changes no byte. Returns the files that changed.

@@ -102,9 +102,7 @@ def grade_student(course: Course, assignment: str, student: str) -> StudentResul
     )
     if not result.get("success"):
         lines = [ln for ln in (result.get("error") or result.get("log") or "").splitlines() if ln.strip()]
-        return StudentResult(
-            student, "error", message=(lines[-1] if lines else "autograde failed"), seconds=elapsed
-        )
+        return StudentResult(student, "error", message=(lines[-1] if lines else "autograde failed"), seconds=elapsed)
     cells = course.scores(assignment, student)
     return StudentResult(
         student,

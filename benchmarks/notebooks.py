@@ -50,7 +50,11 @@ def run(assignment: str, fast: bool) -> dict:
     else:
         env.pop("LSTM_COURSE_FAST", None)
     out = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(path), str(path.parent)], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-c", RUNNER, str(path), str(path.parent)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     try:
         return json.loads(out.stdout.strip().splitlines()[-1])
@@ -64,8 +68,10 @@ def main() -> None:
     parser.add_argument("--fast", action="store_true", help="set LSTM_COURSE_FAST=1 (the catalogue tests' mode)")
     args = parser.parse_args()
     names = resolve_assignments(args.assignments or assignments())
-    print(f"{os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
-          f"mode={'fast' if args.fast else 'full'}")
+    print(
+        f"{os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
+        f"mode={'fast' if args.fast else 'full'}"
+    )
     print(f"{'notebook':<26} {'seconds':>8} {'peak MiB':>9}  within budget (180 s, 2048 MiB)")
     total = time.perf_counter()
     for name in names:

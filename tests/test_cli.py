@@ -63,7 +63,9 @@ def graded_class(tmp_path_factory) -> dict:
     unsolved.cells = [c for c in unsolved.cells if cell_kind(c) != "tests"]
     put("ivan", unsolved)  # deleted every tests cell of the unsolved notebook
     course_dir = tmp / "course"
-    run = autograder("grade", ASSIGNMENT, str(subs), "--course-dir", str(course_dir), "--timeout", "10", "--no-progress")
+    run = autograder(
+        "grade", ASSIGNMENT, str(subs), "--course-dir", str(course_dir), "--timeout", "10", "--no-progress"
+    )
     return {"run": run, "course": Course(root=course_dir), "course_dir": course_dir, "subs": subs}
 
 

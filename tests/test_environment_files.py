@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -19,7 +19,11 @@ CONDA_NAME = {"torch": "pytorch", "tensorflow-cpu": "tensorflow"}
 
 def pip_requirements() -> list[Requirement]:
     lines = (ROOT / "requirements.txt").read_text().splitlines()
-    return [Requirement(line) for line in (ln.split(" #")[0].strip() for ln in lines) if line and not line.startswith(("#", "-"))]
+    return [
+        Requirement(line)
+        for line in (ln.split(" #")[0].strip() for ln in lines)
+        if line and not line.startswith(("#", "-"))
+    ]
 
 
 def conda_specs() -> dict[str, tuple[SpecifierSet, str]]:
@@ -27,10 +31,10 @@ def conda_specs() -> dict[str, tuple[SpecifierSet, str]]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     specs = {}
     for dep in env["dependencies"]:
-        spec, _, build = dep.partition("=cpu")
+        spec, cpu, _ = dep.partition("=cpu")
         name, version = re.match(r"([A-Za-z0-9_.-]+)(.*)", spec).groups()
         if name not in ("python", "pip"):
-            specs[name] = (SpecifierSet(version), "cpu" if _ else "")
+            specs[name] = (SpecifierSet(version), "cpu" if cpu else "")
     return specs
 
 
@@ -65,7 +69,9 @@ def test_helper_package_dependencies_are_course_requirements() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip = {r.name: r.specifier for r in pip_requirements()}
     for dep in map(Requirement, project["dependencies"]):
-        assert dep.name in pip and pip[dep.name] == dep.specifier, f"pyproject dependency {dep} not as in requirements.txt"
+        assert dep.name in pip and pip[dep.name] == dep.specifier, (
+            f"pyproject dependency {dep} not as in requirements.txt"
+        )
         assert dep.name not in {"tensorflow", "tensorflow-cpu", "torch"}, "the helper package must not pull TF/torch"
 
 

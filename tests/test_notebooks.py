@@ -51,9 +51,9 @@ def test_release_is_deterministic(tmp_path: Path) -> None:
     second = release(ASSIGNMENTS[:2], out=out, source=source)
     assert first and not second, "a second release changed files"
     assert snapshot == {p.name: p.read_bytes() for p in out.iterdir()}
-    assert all(
-        (source / a / f"{a}.ipynb").read_bytes() == source_notebook(a).read_bytes() for a in ASSIGNMENTS[:2]
-    ), "release rewrote an up-to-date source notebook"
+    assert all((source / a / f"{a}.ipynb").read_bytes() == source_notebook(a).read_bytes() for a in ASSIGNMENTS[:2]), (
+        "release rewrote an up-to-date source notebook"
+    )
 
 
 @pytest.mark.parametrize("path", all_notebooks(), ids=lambda p: f"{p.parent.name}/{p.name}")

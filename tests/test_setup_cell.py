@@ -56,14 +56,18 @@ def test_repository_url_lives_in_one_place() -> None:
     hits = [
         p.relative_to(root)
         for p in root.rglob("*")
-        if p.is_file() and p.suffix in {".py", ".toml", ".md", ".yml", ".txt", ".cfg"}
-        and ".git" not in p.parts and URL in p.read_text(errors="ignore")
+        if p.is_file()
+        and p.suffix in {".py", ".toml", ".md", ".yml", ".txt", ".cfg"}
+        and ".git" not in p.parts
+        and URL in p.read_text(errors="ignore")
     ]
     # pyproject.toml is the one place; README.md shows it to people (its links are checked below).
     assert {str(h) for h in hits} <= {"pyproject.toml", "README.md"}, f"the repository URL is written in {hits}"
     readme = (root / "README.md").read_text()
     repo_path = URL.removeprefix("https://github.com/")
-    for link in re.findall(r"https://(?:github\.com|mybinder\.org/v2/gh|colab\.research\.google\.com/github)/([^/\s)]+/[^/\s)?]+)", readme):
+    for link in re.findall(
+        r"https://(?:github\.com|mybinder\.org/v2/gh|colab\.research\.google\.com/github)/([^/\s)]+/[^/\s)?]+)", readme
+    ):
         assert link == repo_path, f"README links to {link}, pyproject.toml says {repo_path}"
 
 

@@ -108,6 +108,28 @@ def sigmoid(x):
         loses=["test_sigmoid", "test_tanh"],
     ),
     Variant(
+        "sigmoid_exp_over_one_plus_exp",  # the x < 0 form used everywhere: exp(1e4) / (1 + exp(1e4)) = inf / inf
+        {
+            "sigmoid": """
+def sigmoid(x):
+    return np.exp(x) / (1 + np.exp(x))
+"""
+        },
+        loses=["test_sigmoid", "test_tanh"],
+    ),
+    Variant(
+        "sigmoid_atleast_1d",  # a number comes back as an array of shape (1,)
+        {
+            "sigmoid": """
+def sigmoid(x):
+    x = np.atleast_1d(x)
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+"""
+        },
+        loses=["test_sigmoid", "test_tanh"],
+    ),
+    Variant(
         "sigmoid_unimplemented",
         {
             "sigmoid": """
@@ -163,6 +185,16 @@ def sigmoid(x):
             "sigmoid": """
 def sigmoid(x):
     return 0.5 * (1 + np.tanh(0.5 * np.asarray(x)))
+"""
+        },
+        loses=[],
+    ),
+    Variant(
+        "sigmoid_clips_to_88",  # exp(88) still fits in float32; the clipped tail is below every tolerance
+        {
+            "sigmoid": """
+def sigmoid(x):
+    return 1 / (1 + np.exp(-np.clip(x, -88, 88)))
 """
         },
         loses=[],

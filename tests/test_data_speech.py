@@ -1,0 +1,181 @@
+"""The shipped spoken digits (datasets/speech/) and the speech loaders match datasets/README.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_course.data.speech import (
+    AUDIO_FILE,
+    INDEX_FILE,
+    SAMPLE_RATE,
+    SPLITS,
+    download_fsdd,
+    load_fsdd,
+    load_speech,
+    sha256_of,
+)
+from lstm_course.paths import REPO_ROOT, dataset_path
+
+README = REPO_ROOT / "datasets" / "README.md"
+
+
+def speech_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"<!-- section: speech -->(.*)<!-- end: speech -->", text, re.S)
+    assert match, "datasets/README.md has no speech section"
+    return match.group(1)
+
+
+def index_rows() -> list[dict[str, str]]:
+    with open(dataset_path(*INDEX_FILE), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("parts", [AUDIO_FILE, INDEX_FILE])
+def test_sha256_matches_readme(parts):
+    name = "/".join(parts)
+    match = re.search(rf"`{re.escape(name)}` \| [\d,]+ \| `([0-9a-f]{{64}})`", speech_section())
+    assert match, f"no sha256 for {name} in datasets/README.md"
+    assert sha256_of(dataset_path(*parts)) == match.group(1)
+
+
+def test_files_are_small():
+    total = sum(dataset_path(*p).stat().st_size for p in (AUDIO_FILE, INDEX_FILE))
+    assert total < 8_000_000, f"datasets/speech/ holds {total} bytes; keep it well under 10 MB"
+
+
+def test_splits_are_voice_disjoint_and_balanced():
+    rows = index_rows()
+    voices = {s: {r["voice"] for r in rows if r["split"] == s} for s in SPLITS}
+    assert not voices["train"] & voices["test"], "a test voice is also in train"
+    assert not voices["train"] & voices["validation"], "a validation voice is also in train"
+    assert not voices["validation"] & voices["test"], "a test voice is also in validation"
+    for split in SPLITS:
+        counts = np.bincount([int(r["digit"]) for r in rows if r["split"] == split], minlength=10)
+        assert len(counts) == 10 and counts.min() == counts.max() > 0, f"{split}: unbalanced digits {counts}"
+    table = {
+        m.group(1): (int(m.group(2)), int(m.group(3)))
+        for m in re.finditer(r"^\| (train|validation|test) \| (\d+) \| (\d+) \|", speech_section(), re.M)
+    }
+    for split in SPLITS:
+        n_clips = sum(r["split"] == split for r in rows)
+        assert table.get(split) == (len(voices[split]), n_clips), f"README table row of {split} is out of date"
+
+
+def test_index_matches_audio():
+    import soundfile as sf
+
+    info = sf.info(str(dataset_path(*AUDIO_FILE)))
+    rows = index_rows()
+    assert info.samplerate == SAMPLE_RATE and info.channels == 1
+    starts = np.array([int(r["start"]) for r in rows])
+    lengths = np.array([int(r["length"]) for r in rows])
+    assert starts[0] == 0 and np.array_equal(starts[1:], np.cumsum(lengths)[:-1]), "clips must be contiguous"
+    assert starts[-1] + lengths[-1] == info.frames
+    word_end = np.array([int(r["word_start"]) + int(r["word_length"]) for r in rows])
+    assert np.all(word_end <= lengths)
+
+
+def test_load_speech_is_deterministic_and_noisy():
+    a, b = load_speech("test"), load_speech("test")
+    clean = load_speech("test", noise=False)
+    assert len(a) == len(clean) == sum(r["split"] == "test" for r in index_rows())
+    assert all(np.array_equal(x, y) for x, y in zip(a.audio, b.audio, strict=True)), "noise must be seeded"
+    assert a.audio[0].dtype == np.float32 and a.digits.dtype == np.int64
+    x, c = a.audio[0], clean.audio[0]
+    assert x.shape == c.shape and not np.array_equal(x, c)
+    w0, wl = int(a.info[0]["word_start"]), int(a.info[0]["word_length"])
+    snr = 10 * np.log10(np.mean(c[w0 : w0 + wl] ** 2) / np.mean((x - c) ** 2))
+    assert abs(snr - float(a.info[0]["snr_db"])) < 1.0
+    assert np.all(clean.audio[0][:w0] == 0), "the clean clip is silent before the word"
+    with pytest.raises(ValueError):
+        load_speech("dev")
+
+
+def test_subsets():
+    clips = load_speech("validation", noise=False)
+    few = clips.per_digit(2)
+    assert len(few) == 20 and np.array_equal(np.bincount(few.digits), np.full(10, 2))
+    assert few.info[0] is clips.info[int(np.flatnonzero(clips.digits == few.digits[0])[0])]
+
+
+# --- Free Spoken Digit Dataset path, on a tiny archive of the same layout made here -----------------------
+
+
+def _wav_bytes(x: np.ndarray, sr: int) -> bytes:
+    import soundfile as sf
+
+    buffer = io.BytesIO()
+    sf.write(buffer, x, sr, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def tiny_fsdd(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
+    """A zip laid out like the FSDD release: <top>/recordings/{digit}_{speaker}_{index}.wav (+ noise files)."""
+    rng = np.random.default_rng(0)
+    written = {}
+    archive = tmp_path / "fsdd-tiny.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for speaker in ("alice", "bob", "theo", "nicolas"):
+            for digit in (0, 7):
+                for index in (0, 1):
+                    x = (0.3 * rng.standard_normal(800 + 100 * index)).clip(-1, 1).astype(np.float32)
+                    name = f"{digit}_{speaker}_{index}.wav"
+                    z.writestr(f"free-spoken-digit-dataset-1.0.10/recordings/{name}", _wav_bytes(x, 8000))
+                    written[name] = x
+        z.writestr("free-spoken-digit-dataset-1.0.10/README.md", "not a recording")
+        z.writestr("free-spoken-digit-dataset-1.0.10/recordings/notes.wav.txt", "ignored")
+        # One recording at another sample rate is resampled to 8 kHz.
+        z.writestr("free-spoken-digit-dataset-1.0.10/recordings/3_carol_0.wav", _wav_bytes(np.zeros(1600), 16000))
+    return archive, written
+
+
+def test_load_fsdd_from_zip_and_folder(tiny_fsdd, tmp_path):
+    archive, written = tiny_fsdd
+    for source in (archive, tmp_path / "unpacked"):
+        if source != archive:
+            zipfile.ZipFile(archive).extractall(source)
+        parts = load_fsdd(source)
+        assert set(parts) == set(SPLITS)
+        assert set(parts["test"].voices) == {"theo"} and set(parts["validation"].voices) == {"nicolas"}
+        assert set(parts["train"].voices) == {"alice", "bob", "carol"}
+        assert len(parts["train"]) == 9 and len(parts["test"]) == 4
+        test = parts["test"]
+        assert test.digits.tolist() == [0, 0, 7, 7]
+        for x, info in zip(test.audio, test.info, strict=True):
+            expected = written[info["file"]]
+            assert x.dtype == np.float32
+            np.testing.assert_allclose(x, expected, atol=1 / 32768 + 1e-7)
+        carol = parts["train"].audio[int(np.flatnonzero(parts["train"].voices == "carol")[0])]
+        assert len(carol) == 800, "16 kHz clips should be resampled to 8 kHz"
+
+
+def test_load_fsdd_custom_split_and_missing(tiny_fsdd, tmp_path):
+    archive, _ = tiny_fsdd
+    parts = load_fsdd(archive, test_speakers=("alice", "bob"), validation_speakers=())
+    assert set(parts["test"].voices) == {"alice", "bob"} and len(parts["validation"]) == 0
+    with pytest.raises(FileNotFoundError):
+        load_fsdd(tmp_path)
+
+
+def test_download_fsdd_checks_sha256(tiny_fsdd, tmp_path):
+    archive, _ = tiny_fsdd
+    url = archive.as_uri()  # file:// -- the tests never touch the network
+    digest = sha256_of(archive)
+    dest = tmp_path / "downloads"
+    path = download_fsdd(dest, url=url, sha256=digest)
+    assert path.exists() and sha256_of(path) == digest
+    assert len(load_fsdd(path)["test"]) == 4
+    again = download_fsdd(dest, url="file:///nonexistent/fsdd-tiny.zip", sha256=digest)
+    assert again == path, "an archive with the right checksum is reused, not fetched again"
+    with pytest.raises(ValueError, match="sha256"):
+        download_fsdd(tmp_path / "other", url=url, sha256="0" * 64)
+    assert not list((tmp_path / "other").iterdir()), "a download with the wrong checksum must be deleted"

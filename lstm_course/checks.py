@@ -66,9 +66,7 @@ def rel_error(x: Any, y: Any) -> float:
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
-def check_shape(
-    value: Any, shape: Sequence[int], name: str = "result", hint: str | None = None
-) -> np.ndarray:
+def check_shape(value: Any, shape: Sequence[int], name: str = "result", hint: str | None = None) -> np.ndarray:
     """Fail unless ``value`` is a numeric array of exactly ``shape``; return it as an array."""
     arr = as_array(value, name)
     if tuple(arr.shape) != tuple(shape):
@@ -173,9 +171,7 @@ def check_close_diagnosed(
     check_close(arr, ref, name=name, tol=tol, hint=hint)
 
 
-def check_no_warnings(
-    func: Callable[..., Any], *args: Any, name: str = "result", hint: str | None = None
-) -> Any:
+def check_no_warnings(func: Callable[..., Any], *args: Any, name: str = "result", hint: str | None = None) -> Any:
     """Return ``func(*args)``, failing if it overflows, divides by zero or makes a NaN on the way.
 
     NumPy normally only warns (``RuntimeWarning: overflow encountered in exp``) and carries on with

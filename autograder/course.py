@@ -69,6 +69,9 @@ def load_config(overrides: Config | None = None) -> Config:
         "autograder.hidefeedback.HideHiddenTests",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    from autograder.nbfixes import sanitize_preprocessors
+
+    cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()  # nbgrader's, plus a fix (see nbfixes)
     if overrides is not None:
         cfg.merge(overrides)
     return cfg
@@ -91,11 +94,13 @@ class Course:
         root: where release/, submitted/, autograded/, feedback/ and gradebook.db live.
         source: the folder of source notebooks (``<source>/<assignment>/<assignment>.ipynb``).
         timeout: seconds one cell may run when autograding (default: nbgrader_config.py's).
+        overrides: extra nbgrader configuration (e.g. the preprocessors of :mod:`autograder.parallel`).
     """
 
     root: Path = GRADING
     source: Path = SOLUTIONS
     timeout: int | None = None
+    overrides: Config | None = None
     _api: object = field(default=None, init=False, repr=False)
 
     def config(self) -> Config:
@@ -106,6 +111,8 @@ class Course:
         extra.NbGraderAPI.log_level = logging.WARNING
         if self.timeout is not None:
             extra.Execute.timeout = int(self.timeout)
+        if self.overrides is not None:
+            extra.merge(self.overrides)
         return load_config(extra)
 
     @property

@@ -24,12 +24,14 @@ class StudentResult:
     """What happened to one student's submission."""
 
     student: str
-    status: str  # "graded" or "error"
+    status: str  # "graded", "review" (integrity flags: score held at 0) or "error"
     score: float = 0.0
     max_score: float = 0.0
     message: str = ""
     cells: list[CellScore] = field(default_factory=list)
     seconds: float = 0.0
+    flags: list[str] = field(default_factory=list)
+    auto_score: float | None = None
 
 
 def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
@@ -144,10 +146,20 @@ def format_table(results: list[StudentResult]) -> str:
     if not results:
         return "(no students)"
     width = max(7, *(len(r.student) for r in results))
-    rows = [f"{'student':<{width}}  {'status':<6}  {'score':>11}  {'time':>6}  note"]
+    rows = [f"{'student':<{width}}  {'status':<8}  {'score':>11}  {'time':>6}  note"]
     for r in results:
-        score = f"{r.score:g} / {r.max_score:g}" if r.status == "graded" else "-"
-        rows.append(f"{r.student:<{width}}  {r.status:<6}  {score:>11}  {r.seconds:5.1f}s  {r.message}")
-    graded = [r for r in results if r.status == "graded"]
-    rows.append(f"{len(graded)} graded, {len(results) - len(graded)} with errors")
+        if r.status == "graded":
+            score = f"{r.score:g} / {r.max_score:g}"
+        elif r.status == "review":
+            score = f"0 (auto {r.auto_score or 0:g}) / {r.max_score:g}"
+        elif r.status == "rejected":
+            score = f"0 / {r.max_score:g}"
+        else:
+            score = "-"
+        rows.append(f"{r.student:<{width}}  {r.status:<8}  {score:>11}  {r.seconds:5.1f}s  {r.message}")
+    counts = {s: sum(r.status == s for r in results) for s in ("graded", "review", "rejected", "error")}
+    rows.append(
+        f"{counts['graded']} graded, {counts['review']} held for review (score 0 until accepted), "
+        f"{counts['rejected']} rejected after review, {counts['error']} with errors"
+    )
     return "\n".join(rows)

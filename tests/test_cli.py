@@ -18,10 +18,13 @@ import pytest
 
 from autograder.authoring import cell_kind, write_notebook
 from autograder.course import NOTEBOOKS, REPO_ROOT, Course
+from autograder.sandbox import bwrap_status
 from tests.catalogue import build_submission
 
 ASSIGNMENT = "01_activations"
-pytestmark = pytest.mark.slow
+#: Grade in the sandbox where bubblewrap runs (tests/test_grading_safety.py tests what it stops), else without.
+SANDBOX = [] if bwrap_status()[0] else ["--unsafe-no-sandbox"]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cli")]  # one worker grades the class once
 
 
 def autograder(*args: str) -> subprocess.CompletedProcess:
@@ -64,7 +67,7 @@ def graded_class(tmp_path_factory) -> dict:
     put("ivan", unsolved)  # deleted every tests cell of the unsolved notebook
     course_dir = tmp / "course"
     run = autograder(
-        "grade", ASSIGNMENT, str(subs), "--course-dir", str(course_dir), "--timeout", "10", "--no-progress"
+        "grade", ASSIGNMENT, str(subs), "--course-dir", str(course_dir), "--timeout", "10", "--no-progress", *SANDBOX
     )
     return {"run": run, "course": Course(root=course_dir), "course_dir": course_dir, "subs": subs}
 
@@ -101,7 +104,9 @@ def test_good_submissions_get_their_scores_in_the_gradebook(graded_class) -> Non
 def test_regrading_one_student_leaves_the_others_untouched(graded_class) -> None:
     course, course_dir = graded_class["course"], graded_class["course_dir"]
     before = {s: course.scores(ASSIGNMENT, s) for s in ("alice", "erin")}
-    run = autograder("grade", ASSIGNMENT, "--student", "bob", "--course-dir", str(course_dir), "--no-progress")
+    run = autograder(
+        "grade", ASSIGNMENT, "--student", "bob", "--course-dir", str(course_dir), "--no-progress", *SANDBOX
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert {s: course.scores(ASSIGNMENT, s) for s in ("alice", "erin")} == before
 
@@ -129,7 +134,9 @@ def test_unknown_assignment_and_missing_folder_are_clear_errors(tmp_path: Path) 
     assert run.returncode == 2 and "does not exist" in run.stderr
 
 
-@pytest.mark.parametrize("command", ["list", "release", "check", "grade", "feedback", "export", "to-py", "from-py"])
+@pytest.mark.parametrize(
+    "command", ["list", "release", "check", "grade", "review", "feedback", "export", "to-py", "from-py"]
+)
 def test_every_command_has_help(command: str) -> None:
     run = autograder(command, "--help")
     assert run.returncode == 0 and "usage:" in run.stdout

@@ -1,0 +1,579 @@
+"""Run a student's notebook in a locked-down kernel: bubblewrap namespaces plus resource limits.
+
+The grader (nbgrader, trusted) stays outside; only the Jupyter kernel, which runs the student's code, is
+started inside ``bwrap`` (Debian/Ubuntu package ``bubblewrap``):
+
+- its own pid, network, IPC, UTS and cgroup namespaces: no network at all (only a private loopback), it sees
+  and can signal only its own processes, and everything it started dies with it;
+- a filesystem made of read-only system folders (``/usr``, ``/etc``), the Python installation, the course's
+  helper package and ``datasets/``, and two writable folders of its own (its working folder and ``/tmp``).
+  ``solutions/``, the gradebook, the notebook with the hidden tests, other students' work and the
+  instructor's home are simply not there;
+- an unprivileged user: run as root, the grader starts bwrap privileged and the kernel drops to a uid of its
+  own (:data:`SANDBOX_UID_BASE` + worker slot) with no capabilities and ``no_new_privs``; run as an ordinary
+  user, bwrap also creates a user namespace;
+- resource limits (``prlimit``): address space (memory), number of processes and threads (a fork bomb runs
+  out of its own allowance), largest file, no core dumps;
+- one thread per math library (OpenMP, MKL, OpenBLAS, TensorFlow, torch) so that parallel workers do not fight
+  over the cores.
+
+The kernel talks to nbgrader over Unix sockets (ZeroMQ ``ipc`` transport) in a per-submission runtime
+folder, which works without a network. Time is limited by nbgrader per cell and by :class:`SandboxExecute`
+per notebook; a cell that floods its output is cut. What this does *not* protect against is listed in
+autograder/README.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Enum, Integer, Unicode, default
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: Course folders the kernel may read (the helper package and the data), mounted read-only.
+COURSE_DIRS = ("lstm_course", "datasets")
+#: Longest path of a Unix socket (``sun_path`` is 108 bytes with its terminating zero).
+MAX_SOCKET_PATH = 107
+#: First uid of the sandboxed kernels when the grader runs as root (one uid per worker slot).
+SANDBOX_UID_BASE = 61000
+
+#: Environment of every sandboxed kernel (besides PATH, HOME, ..., set per sandbox). Nothing else is inherited.
+THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
+#: Variables passed through from the grader's environment when set (course switches, e.g. fast mode).
+PASS_PREFIXES = ("LSTM_COURSE_", "MPLBACKEND")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission limits.
+
+    Attributes:
+        cell_timeout: seconds one cell may run (then it is interrupted and the next cell runs).
+        notebook_timeout: seconds the whole notebook may run; a cell gets at most what is left, and cells not
+            started when it is used up are not run (their tests score 0).
+        memory_mb: address-space limit of every process of the kernel (RLIMIT_AS); TensorFlow + PyTorch
+            together need about 2.1 GiB of it.
+        nproc: processes and threads the submission may have at once (RLIMIT_NPROC).
+        fsize_mb: largest file it may write (RLIMIT_FSIZE).
+        output_kb: output kept per cell; the rest is dropped with a notice.
+    """
+
+    cell_timeout: int = 300
+    notebook_timeout: int = 900
+    memory_mb: int = 6144
+    nproc: int = 256
+    fsize_mb: int = 256
+    output_kb: int = 1024
+
+
+def _base_bwrap(exe: str) -> list[str]:
+    """bwrap and its namespace options for this user (privileged bwrap as root, a user namespace otherwise)."""
+    if os.geteuid() == 0:
+        return [exe, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    return [exe, "--unshare-all"]
+
+
+def find_bwrap() -> str | None:
+    """The bwrap executable: ``$AUTOGRADER_BWRAP`` if set (a bwrap installed elsewhere), else ``bwrap`` on PATH."""
+    chosen = os.environ.get("AUTOGRADER_BWRAP")
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) and Path(chosen).is_file() else None
+    return shutil.which("bwrap")
+
+
+def bwrap_status() -> tuple[str | None, str]:
+    """``(bwrap executable, "")`` if bubblewrap is installed and can create its namespaces here, else
+    ``(None, reason)``."""
+    exe = find_bwrap()
+    if exe is None:
+        return None, "bubblewrap (bwrap) is not installed"
+    probe = [*_base_bwrap(exe), "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    try:
+        run = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"bwrap could not be run ({exc})"
+    if run.returncode != 0:
+        detail = run.stderr.strip().splitlines()[-1:] or [f"exit code {run.returncode}"]
+        return None, f"bwrap cannot create namespaces here ({detail[0]})"
+    return exe, ""
+
+
+def _python_roots() -> list[str]:
+    roots = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    return sorted(r for r in roots if not r.startswith("/usr/"))
+
+
+def _user_site() -> list[str]:
+    """The grader's user site-packages (``pip install --user``) when Python uses it: the kernel, whose home
+    is elsewhere, gets it mounted read-only and on its PYTHONPATH."""
+    import site
+
+    path = site.getusersitepackages() if site.ENABLE_USER_SITE else ""
+    return [os.path.realpath(path)] if path and path in sys.path and os.path.isdir(path) else []
+
+
+def _with_parents(paths: list[Path], covered: list[Path]) -> list[str]:
+    """``--dir`` options (mode 0755) for every ancestor of ``paths`` not inside a ``covered`` mount.
+
+    bwrap would create them itself, but mode 0700: an unprivileged kernel could not walk through them.
+    """
+    out: list[str] = []
+    seen: set[Path] = {Path("/"), Path("/tmp")}  # the root and the sandbox's own /tmp exist already
+    for path in paths:
+        for parent in reversed(path.parents):
+            if parent in seen or any(parent.is_relative_to(c) for c in covered):
+                continue
+            seen.add(parent)
+            out += ["--perms", "0755", "--dir", str(parent)]
+    return out
+
+
+def sandbox_command(
+    cmd: list[str],
+    scratch: Path,
+    runtime: Path,
+    limits: Limits,
+    bwrap: str | None,
+    env: dict[str, str],
+    uid: int | None = None,
+) -> list[str]:
+    """Wrap a kernel command line: ``bwrap ... [setpriv ...] prlimit ... -- <cmd>`` (only prlimit without bwrap).
+
+    Args:
+        cmd: the kernel command (``python -m ipykernel_launcher -f <connection file>``).
+        scratch: the submission's private folder; ``scratch/work`` is the kernel's working directory,
+            ``scratch/tmp`` its ``/tmp``, ``scratch/shm`` its ``/dev/shm``.
+        runtime: folder of the connection file and the ZeroMQ sockets.
+        limits: resource limits.
+        bwrap: the bwrap executable, or None for the unsafe mode.
+        env: environment variables the kernel gets (nothing else is inherited under bwrap).
+        uid: when the grader is root, the uid the kernel runs as.
+    """
+    mb = 1024 * 1024
+    prlimit = [
+        shutil.which("prlimit") or "/usr/bin/prlimit",
+        f"--as={limits.memory_mb * mb}",
+        f"--fsize={limits.fsize_mb * mb}",
+        "--core=0",
+    ]
+    if bwrap is None:  # no namespaces: at least the kernel dies with the grader (bwrap --die-with-parent)
+        setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
+        return [setpriv, "--pdeathsig", "KILL", "--", *prlimit, "--", *cmd]
+    prlimit.insert(1, f"--nproc={limits.nproc}")
+    work, tmp, shm = scratch / "work", scratch / "tmp", scratch / "shm"
+    args = [*_base_bwrap(bwrap), "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    covered = [Path("/usr"), Path("/etc"), Path("/dev"), Path("/proc")]  # read-only mounts: nothing made in them
+    for path in ("/usr", "/etc"):
+        args += ["--ro-bind", path, path]
+    for link in ("bin", "lib", "lib32", "lib64", "sbin"):
+        target = Path("/") / link
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            args += ["--ro-bind", str(target), str(target)]
+            covered.append(target)
+    # /dev/shm (POSIX semaphores and shared memory of multiprocessing, joblib, torch) is a folder of the
+    # scratch on disk, so that it counts against the file-size limit rather than the machine's memory.
+    args += ["--dev", "/dev", "--bind", str(shm), "/dev/shm", "--proc", "/proc", "--bind", str(tmp), "/tmp"]
+    readonly = [Path(r) for r in _python_roots()] + [REPO_ROOT / sub for sub in COURSE_DIRS]
+    readonly += [Path(p) for p in _user_site() if not p.startswith("/usr/")]
+    writable = [work, runtime]
+    args += _with_parents(readonly + writable, covered)
+    for path in readonly:
+        if path.exists():
+            args += ["--ro-bind", str(path), str(path)]
+    for path in writable:
+        args += ["--bind", str(path), str(path)]
+    args += ["--chdir", str(work), "--clearenv"]
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    drop: list[str] = []
+    if uid is not None:
+        setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
+        drop = [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
+        drop += ["--bounding-set=-all", "--no-new-privs", "--"]
+    return [*args, "--", *drop, *prlimit, "--", *cmd]
+
+
+def kernel_env(scratch: Path, bwrap: str | None) -> dict[str, str]:
+    """Environment of a sandboxed kernel."""
+    env = dict(THREAD_ENV)
+    bin_dirs = [os.path.join(r, "bin") for r in _python_roots()] + ["/usr/local/bin", "/usr/bin", "/bin"]
+    home = "/tmp" if bwrap else str(scratch / "tmp")
+    env.update(
+        PATH=":".join(bin_dirs),
+        HOME=home,
+        MPLCONFIGDIR=f"{home}/.matplotlib",
+        MPLBACKEND="Agg",
+        LANG="C.UTF-8",
+        PYTHONPATH=os.pathsep.join([str(REPO_ROOT), *_user_site()]),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        NBGRADER_EXECUTION="autograde",
+    )
+    env.update({k: v for k, v in os.environ.items() if k.startswith(PASS_PREFIXES)})
+    return env
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel inside :func:`sandbox_command` and talks to it over ipc.
+
+    Interrupts are sent as messages (the kernel runs in its own session, out of reach of a process-group
+    signal), which ipykernel turns into a SIGINT to itself.
+    """
+
+    scratch = Unicode("", help="the submission's private scratch folder (work/ and tmp/ are made in it)").tag(
+        config=True
+    )
+    runtime = Unicode("", help="folder of the connection file and the ZeroMQ sockets, only this kernel's").tag(
+        config=True
+    )
+    use_bwrap = Bool(True, help="run the kernel inside bubblewrap").tag(config=True)
+    uid = Integer(-1, help="uid of the kernel when the grader runs as root (-1: SANDBOX_UID_BASE)").tag(config=True)
+    memory_mb = Integer(Limits.memory_mb).tag(config=True)
+    nproc = Integer(Limits.nproc).tag(config=True)
+    fsize_mb = Integer(Limits.fsize_mb).tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if not self.scratch or not self.runtime:
+            raise ValueError("SandboxKernelManager needs its own scratch and runtime folders")
+        # Never let jupyter_client pick the connection file: its default is a file in the shared /tmp. The
+        # ZeroMQ sockets are <runtime>/k-ipc-<n>: Unix socket paths must fit in 107 bytes.
+        runtime = Path(self.runtime).resolve()
+        if len(str(runtime / "k-ipc-00000")) > MAX_SOCKET_PATH:
+            raise ValueError(
+                f"the kernel's runtime folder {runtime} is too long a path for its sockets "
+                f"(at most {MAX_SOCKET_PATH - 12} characters); set TMPDIR to a shorter folder"
+            )
+        runtime.mkdir(parents=True, exist_ok=True)
+        self.connection_file = str(runtime / "k.json")
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd and "python" in os.path.basename(cmd[0]):
+            cmd[0] = sys.executable  # the one interpreter whose installation is mounted in the sandbox
+        scratch = Path(self.scratch).resolve()
+        runtime = Path(self.runtime).resolve()
+        if Path(self.connection_file).resolve().parent != runtime:
+            raise RuntimeError(f"connection file {self.connection_file} is not in the kernel's runtime folder")
+        for sub in ("work", "tmp", "shm"):
+            (scratch / sub).mkdir(parents=True, exist_ok=True)
+        _copy_font_cache(scratch / "tmp" / ".matplotlib")
+        bwrap = find_bwrap() if self.use_bwrap else None
+        if self.use_bwrap and bwrap is None:
+            raise RuntimeError("bubblewrap (bwrap) is not installed")
+        limits = Limits(memory_mb=self.memory_mb, nproc=self.nproc, fsize_mb=self.fsize_mb)
+        env = kernel_env(scratch, bwrap)
+        uid = None
+        if bwrap is not None:
+            self.kernel_spec.interrupt_mode = "message"
+            if os.geteuid() == 0:
+                uid = self.uid if self.uid >= 0 else SANDBOX_UID_BASE
+                clear_uid(uid)  # the previous kernel of this slot may still be being torn down
+                for folder in (scratch / "work", scratch / "tmp", scratch / "shm", runtime):
+                    chown_tree(folder, uid)  # refuses anything outside the student's marked scratch folder
+        else:
+            self._launch_args.setdefault("env", {}).update(env)  # inherits the rest: unsafe mode
+        return sandbox_command(cmd, scratch, runtime, limits, bwrap, env, uid)
+
+
+def _copy_font_cache(dest: Path) -> None:
+    """Give the kernel a copy of the grader's matplotlib font list: else every kernel rebuilds it (~0.5 s)."""
+    base = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib"
+    )
+    for path in Path(base).glob("fontlist-v*.json"):
+        if path.is_file() and not path.is_symlink():
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest / path.name)
+
+
+def _lock_folder() -> Path:
+    """Root-only folder of the sandbox-uid locks: ``/run/autograder``, else one in the temporary folder."""
+    for folder in (Path("/run/autograder"), Path(tempfile.gettempdir()) / f"autograder-uids-{os.geteuid()}"):
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            info = os.lstat(folder)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077:
+            return folder
+    raise RuntimeError("no private folder for the sandbox-uid locks (/run/autograder or the temporary folder)")
+
+
+class UidLease:
+    """A sandbox uid that this process alone uses, machine-wide, until :meth:`release` or the process ends.
+
+    Kernels run as root drop to a uid of their own; two grading runs on one machine (two courses, two test
+    sessions) must never share one, because :func:`clear_uid` ends whatever still runs under it and the
+    process limit counts all of its processes. Held with an flock on ``<lock folder>/<uid>.lock``: the
+    system releases it when the process dies, even by ``kill -9``.
+
+    Raises:
+        RuntimeError: all of ``count`` uids from ``first`` are taken (or have accounts).
+    """
+
+    def __init__(self, first: int = SANDBOX_UID_BASE, count: int = 1024) -> None:
+        import fcntl
+        import pwd
+
+        folder = _lock_folder()
+        for uid in range(first, first + count):
+            try:
+                pwd.getpwuid(uid)
+                continue  # an account: never a sandbox uid
+            except KeyError:
+                pass
+            fd = os.open(folder / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = uid, fd
+            return
+        raise RuntimeError(f"all sandbox uids {first}..{first + count - 1} are in use by other grading runs")
+
+    def release(self) -> None:
+        """Give the uid back (closing the lock file releases the flock)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _pids_of(uid: int) -> list[int]:
+    """Processes whose real uid is ``uid``."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status", encoding="ascii", errors="replace") as fh:
+                line = next(ln for ln in fh if ln.startswith("Uid:"))
+        except (OSError, StopIteration):
+            continue  # ended meanwhile
+        if int(line.split()[1]) == uid:
+            pids.append(int(entry.name))
+    return pids
+
+
+def clear_uid(uid: int, wait: float = 5.0) -> None:
+    """Make sure no process of the sandbox uid ``uid`` is left before a new kernel gets it.
+
+    The processes of the previous submission of a worker slot (a fork bomb's hundreds) may take a moment to
+    end after its sandbox is killed; they would count against the next one's process limit. Waits up to
+    ``wait`` seconds, then kills what is left. Only for sandbox uids: refuses a uid that has an account.
+
+    Raises:
+        RuntimeError: ``uid`` belongs to an account, or its processes cannot be ended.
+    """
+    import pwd
+
+    try:
+        owner = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        owner = None
+    if owner is not None or uid < SANDBOX_UID_BASE:
+        raise RuntimeError(f"uid {uid} belongs to the account {owner!r}: not a sandbox uid; choose another base")
+    deadline = time.monotonic() + wait
+    while pids := _pids_of(uid):
+        if time.monotonic() > deadline + wait:
+            raise RuntimeError(f"processes {pids[:5]} of sandbox uid {uid} do not end")
+        if time.monotonic() > deadline:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+
+
+#: Folders that are never a submission's own, whatever a misconfiguration says; no scratch folder may be one of
+#: them, contain one of them, or sit directly in one of them.
+_SHARED = {
+    Path(p) for p in ("/", "/tmp", "/var/tmp", "/dev/shm", "/root", "/home", "/usr", "/etc", "/var", "/work", "/opt")
+}
+#: File the grader writes at the top of a student's scratch folder; :func:`chown_tree` changes owners only
+#: below a folder that holds it.
+SCRATCH_MARKER = ".autograder-scratch"
+
+
+def make_scratch(path: Path) -> Path:
+    """Create a student's scratch folder and mark it as one (see :func:`chown_tree`); returns it resolved.
+
+    Raises:
+        RuntimeError: ``path`` is, holds or sits directly in a shared folder (``/tmp/x`` is refused: scratch
+            lives in a dedicated folder such as ``<course>/.work/<assignment>/<student>``).
+    """
+    path = Path(path).resolve()
+    _refuse_shared(path)  # before anything is created
+    path.mkdir(parents=True, exist_ok=True)
+    _refuse_shared(path.resolve())  # a symbolic link made meanwhile
+    (path / SCRATCH_MARKER).write_text("scratch of one graded submission; removed after grading\n", encoding="utf-8")
+    return path
+
+
+def _refuse_shared(root: Path) -> None:
+    protected = {*_SHARED, REPO_ROOT, Path.home().resolve(), *(Path(r) for r in _python_roots())}
+    if len(root.parts) < 4 or root.parent in _SHARED or any(p.is_relative_to(root) for p in protected):
+        raise RuntimeError(f"refusing to use {root} as a scratch folder: it is or holds a shared folder")
+
+
+def scratch_root(path: Path) -> Path:
+    """The marked scratch folder (:func:`make_scratch`) that ``path`` is in.
+
+    Raises:
+        RuntimeError: ``path`` is in no marked scratch folder, or the one it is in is not safe to use.
+    """
+    path = Path(path).resolve()
+    for folder in (path, *path.parents):
+        marker = folder / SCRATCH_MARKER
+        if marker.is_file() and not marker.is_symlink():
+            _refuse_shared(folder)
+            return folder
+    raise RuntimeError(f"refusing to change the owner of {path}: it is not in a grading scratch folder")
+
+
+def chown_tree(path: Path, uid: int) -> None:
+    """Give ``path`` and everything below it to ``uid``, never following a symbolic link.
+
+    Refuses (RuntimeError) unless ``path`` lies inside a scratch folder made by :func:`make_scratch`, so that
+    no configuration mistake can change the owner of ``/tmp``, the course or anything else shared.
+    """
+    path = Path(path).resolve()
+    scratch_root(path)  # raises if path is not inside a marked scratch folder
+    os.chown(path, uid, uid, follow_symlinks=False)
+    if path.is_symlink() or not path.is_dir():
+        return
+    for folder, dirs, files in os.walk(path, followlinks=False):
+        for name in dirs + files:
+            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+class SandboxExecute(Execute):
+    """nbgrader's Execute with the kernel in the sandbox, a per-notebook time budget, an output cap and
+    integrity probes run before every tests cell (see :mod:`autograder.integrity`).
+
+    What it observed is written as JSON to ``report_path``.
+    """
+
+    enabled = Bool(True).tag(config=True)
+    notebook_timeout = Integer(Limits.notebook_timeout, help="seconds for the whole notebook").tag(config=True)
+    output_kb = Integer(Limits.output_kb, help="output kept per cell (KiB)").tag(config=True)
+    report_path = Unicode("", help="where to write what was observed (JSON)").tag(config=True)
+    # The sandbox is thrown away after the notebook: no need to wait for a graceful kernel shutdown.
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kernel_manager_class"] = SandboxKernelManager
+        super().__init__(*args, **kwargs)
+        self.timeout_func = self._cell_timeout
+        self._deadline = float("inf")
+        self._out_bytes: dict[int, int] = {}
+        self._report: dict = {"probes": {}, "truncated_cells": [], "notebook_timeout": False, "not_run": []}
+        self._token = uuid.uuid4().hex
+
+    def _cell_timeout(self, cell: NotebookNode) -> int:
+        left = self._deadline - time.monotonic()
+        return max(1, int(min(self.timeout, left)))
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._deadline = time.monotonic() + self.notebook_timeout
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self.report_path:
+                Path(self.report_path).write_text(json.dumps(self._report, indent=1), encoding="utf-8")
+
+    async def async_start_new_kernel_client(self):
+        from autograder.integrity import snapshot_code
+
+        kc = await super().async_start_new_kernel_client()
+        msg_id = kc.execute(snapshot_code(self._token), silent=True, store_history=False)
+        reply = await self._reply(msg_id, 60)
+        if not reply or reply["content"].get("status") != "ok":
+            self._report["snapshot_error"] = str(reply and reply["content"].get("evalue"))
+        return kc
+
+    async def _reply(self, msg_id: str, timeout: float) -> dict | None:
+        """The shell reply to ``msg_id`` within ``timeout`` seconds, else None."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                msg = await self.kc.get_shell_msg(timeout=max(0.1, end - time.monotonic()))
+            except Exception:  # queue.Empty on timeout, or a dead kernel's closed channel
+                return None
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+        return None
+
+    async def _probe(self) -> str:
+        from autograder.integrity import probe_expression, read_probe
+
+        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions=probe_expression(self._token))
+        wait = max(1.0, min(10.0, self._deadline - time.monotonic()))
+        reply = await self._reply(msg_id, wait)
+        if reply is None:  # a busy or dead kernel: the cell itself will show it; no evidence of tampering
+            self._report["probe_timeouts"] = self._report.get("probe_timeouts", 0) + 1
+            return ""
+        return read_probe(reply, self._token)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if time.monotonic() >= self._deadline:
+            self._report["notebook_timeout"] = True
+            self._report["not_run"].append(cell_index)
+            message = f"the notebook's time limit ({self.notebook_timeout} s) was used up before this cell ran"
+            cell.outputs = [
+                NotebookNode(output_type="error", ename="NotebookTimeoutError", evalue=message, traceback=[message])
+            ]
+            return cell
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution") and self.kc is not None:
+            found = await self._probe()
+            if found:
+                self._report["probes"][meta.get("grade_id", str(cell_index))] = found
+        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(json.dumps(content.get("text") or content.get("data") or content.get("traceback") or ""))
+        used = self._out_bytes.get(cell_index, 0)
+        self._out_bytes[cell_index] = used + size
+        limit = self.output_kb * 1024
+        if used + size > limit and msg.get("msg_type") != "error":
+            if used <= limit:
+                self._report["truncated_cells"].append(cell_index)
+                note = NotebookNode(
+                    output_type="stream", name="stdout", text=f"[grader: output beyond {self.output_kb} KiB dropped]\n"
+                )
+                outs.append(note)
+            return None
+        return super().output(outs, msg, display_id, cell_index)

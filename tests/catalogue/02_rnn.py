@@ -2,6 +2,26 @@
 
 from tests.catalogue import Variant
 
+
+def _together(*variants: Variant) -> Variant:
+    """One submission carrying several variants' cells; each variant's tests cells must still lose points.
+
+    Only for variants of functions whose tests cells do not use each other, so that every lost point is still
+    the named variant's own. Each nbgrader run costs seconds of kernel start and imports; a submission that
+    carries three independent mistakes proves as much as three submissions, in a third of the time. Correct
+    variants (``loses=[]``) are only combined with other correct ones: all of them must keep full marks.
+    """
+    if len({not v.loses for v in variants}) > 1:
+        raise ValueError("combine wrong variants with wrong ones and correct ones with correct ones")
+    replace: dict[str, str] = {}
+    for v in variants:
+        if set(replace) & set(v.replace):
+            raise ValueError(f"{v.name} replaces a cell another variant already replaces")
+        replace.update(v.replace)
+    loses = list(dict.fromkeys(cell for v in variants for cell in v.loses))
+    return Variant("+".join(v.name for v in variants), replace, loses=loses)
+
+
 # A backward pass that reads a dict cache, for the forward variants that store one.
 _STEP_BACKWARD_DICT = """
 def rnn_step_backward(dh_next, cache):
@@ -15,7 +35,7 @@ def rnn_step_backward(dh_next, cache):
     )
 """
 
-VARIANTS = [
+_SINGLE = [
     # --- rnn_step_forward ---
     Variant(
         "step_bias_ignored",
@@ -26,7 +46,7 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     return h_next, (x, h_prev, Wx, Wh, h_next)
 """
         },
-        loses=["test_rnn_step_forward", "test_rnn_forward"],
+        loses=["test_rnn_step_forward", "test_rnn_forward", "test_rnn_step_backward", "test_rnn_backward"],
     ),
     Variant(
         "step_missing_tanh",
@@ -37,7 +57,7 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     return h_next, (x, h_prev, Wx, Wh, h_next)
 """
         },
-        loses=["test_rnn_step_forward", "test_rnn_forward"],
+        loses=["test_rnn_step_forward", "test_rnn_forward", "test_rnn_step_backward", "test_rnn_backward"],
     ),
     Variant(
         "step_sigmoid_instead_of_tanh",
@@ -48,7 +68,7 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     return h_next, (x, h_prev, Wx, Wh, h_next)
 """
         },
-        loses=["test_rnn_step_forward", "test_rnn_forward"],
+        loses=["test_rnn_step_forward", "test_rnn_forward", "test_rnn_step_backward", "test_rnn_backward"],
     ),
     Variant(
         "step_h_prev_ignored",
@@ -59,7 +79,7 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     return h_next, (x, h_prev, Wx, Wh, h_next)
 """
         },
-        loses=["test_rnn_step_forward", "test_rnn_forward"],
+        loses=["test_rnn_step_forward", "test_rnn_forward", "test_rnn_step_backward", "test_rnn_backward"],
     ),
     Variant(
         "step_Wh_transposed",
@@ -70,7 +90,7 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     return h_next, (x, h_prev, Wx, Wh, h_next)
 """
         },
-        loses=["test_rnn_step_forward", "test_rnn_forward"],
+        loses=["test_rnn_step_forward", "test_rnn_forward", "test_rnn_step_backward", "test_rnn_backward"],
     ),
     Variant(
         "step_float32_breaks",  # hidden edge case: casting to float32 inputs' precision is fine, int is not
@@ -139,7 +159,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     return h, caches
 """
         },
-        loses=["test_rnn_forward"],
+        loses=["test_rnn_forward", "test_rnn_backward"],
     ),
     Variant(
         "forward_state_not_carried",
@@ -155,7 +175,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     return h, caches
 """
         },
-        loses=["test_rnn_forward"],
+        loses=["test_rnn_forward", "test_rnn_backward"],
     ),
     Variant(
         "forward_reversed_in_time",
@@ -174,7 +194,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     return h[:, ::-1], caches
 """
         },
-        loses=["test_rnn_forward"],
+        loses=["test_rnn_forward", "test_rnn_backward"],
     ),
     Variant(
         "forward_all_steps_projection",  # one matmul for every step's input, own cache format
@@ -464,3 +484,26 @@ def clip_by_global_norm(grads, max_norm):
         loses=[],
     ),
 ]
+
+# clip_by_global_norm's tests use no RNN function and no RNN test uses clipping: each clipping variant rides
+# along with an RNN variant. The RNN variants stay apart from each other: a wrong forward or step also costs
+# the tests that build on it (a backward test first checks the forward pass).
+_BY_NAME = {v.name: v for v in _SINGLE}
+VARIANTS = [
+    *(
+        _together(_BY_NAME[rnn], _BY_NAME[clip])
+        for rnn, clip in [
+            ("bptt_weight_gradients_not_accumulated", "clip_each_separately"),
+            ("bptt_weight_gradients_from_last_step_only", "clip_always"),
+            ("bptt_dh_prev_not_added", "clip_in_place"),
+            ("bptt_forward_order", "clip_replaces_list_items"),
+            ("bptt_mutates_dh", "clip_sum_of_norms"),
+            ("step_backward_db_not_summed", "clip_zero_division"),
+            ("step_concatenated_matmul", "clip_via_concatenation"),
+        ]
+    ),
+    # correct step functions with a dict cache, and a correct forward/backward pair that never calls them
+    _together(_BY_NAME["step_einsum_dict_cache"], _BY_NAME["forward_all_steps_projection"]),
+]
+VARIANTS += [v for v in _SINGLE if v.name not in {n for c in VARIANTS for n in c.name.split("+")}]
+assert sorted(n for c in VARIANTS for n in c.name.split("+")) == sorted(_BY_NAME), "every variant graded exactly once"

@@ -3,6 +3,25 @@
 from tests.catalogue import Variant
 
 
+def _together(*variants: Variant) -> Variant:
+    """One submission carrying several variants' cells; each variant's tests cells must still lose points.
+
+    Only for variants of functions whose tests cells do not use each other, so that every lost point is still
+    the named variant's own. Each nbgrader run costs seconds of kernel start and imports; a submission that
+    carries three independent mistakes proves as much as three submissions, in a third of the time. Correct
+    variants (``loses=[]``) are only combined with other correct ones: all of them must keep full marks.
+    """
+    if len({not v.loses for v in variants}) > 1:
+        raise ValueError("combine wrong variants with wrong ones and correct ones with correct ones")
+    replace: dict[str, str] = {}
+    for v in variants:
+        if set(replace) & set(v.replace):
+            raise ValueError(f"{v.name} replaces a cell another variant already replaces")
+        replace.update(v.replace)
+    loses = list(dict.fromkeys(cell for v in variants for cell in v.loses))
+    return Variant("+".join(v.name for v in variants), replace, loses=loses)
+
+
 def _step(body: str, cache: str = "None") -> dict[str, str]:
     """An lstm_step_forward whose gate and state lines are ``body`` (a is computed, H is known)."""
     return {
@@ -74,7 +93,7 @@ STEP = ["test_lstm_step_forward"]
 FORWARD = ["test_lstm_forward"]
 PEEPHOLE = ["test_peephole_lstm_step_forward"]
 
-VARIANTS = [
+_SINGLE = [
     # --- lstm_step_forward ---
     Variant(
         "step_gates_ifog_order",
@@ -319,3 +338,27 @@ def peephole_lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b, p):
         loses=[],
     ),
 ]
+
+# The three functions are tested independently (the solution's lstm_forward does not call lstm_step_forward,
+# the peephole test compares with torch only), so one submission carries a step, a sequence and a peephole
+# variant. Sequence variants that call lstm_step_forward (returns_cell_states, loop_over_step) are only
+# combined with a correct step.
+_BY_NAME = {v.name: v for v in _SINGLE}
+_STEP_WRONG = [v for v in _SINGLE if v.name.startswith("step_") and v.loses]
+_FORWARD_WRONG = [
+    v for v in _SINGLE if v.name.startswith("forward_") and v.loses and v is not _BY_NAME["forward_returns_cell_states"]
+]
+_PEEPHOLE_WRONG = [v for v in _SINGLE if v.name.startswith("peephole_") and v.loses]
+VARIANTS = [
+    _together(*(group[k] for group in (_STEP_WRONG, _FORWARD_WRONG, _PEEPHOLE_WRONG) if k < len(group)))
+    for k in range(max(len(_STEP_WRONG), len(_FORWARD_WRONG), len(_PEEPHOLE_WRONG)))
+] + [
+    _BY_NAME["forward_returns_cell_states"],
+    _together(
+        _BY_NAME["step_concatenated_matmul"],
+        _BY_NAME["forward_einsum_time_major"],
+        _BY_NAME["peephole_via_stacked_shift"],
+    ),
+    _together(_BY_NAME["step_einsum_own_sigmoid"], _BY_NAME["forward_loop_over_step"]),
+]
+assert sorted(n for c in VARIANTS for n in c.name.split("+")) == sorted(_BY_NAME), "every variant graded exactly once"

@@ -1,26 +1,6 @@
 """Wrong and alternative implementations of notebook 02's graded functions (RNN, BPTT, clipping)."""
 
-from tests.catalogue import Variant
-
-
-def _together(*variants: Variant) -> Variant:
-    """One submission carrying several variants' cells; each variant's tests cells must still lose points.
-
-    Only for variants of functions whose tests cells do not use each other, so that every lost point is still
-    the named variant's own. Each nbgrader run costs seconds of kernel start and imports; a submission that
-    carries three independent mistakes proves as much as three submissions, in a third of the time. Correct
-    variants (``loses=[]``) are only combined with other correct ones: all of them must keep full marks.
-    """
-    if len({not v.loses for v in variants}) > 1:
-        raise ValueError("combine wrong variants with wrong ones and correct ones with correct ones")
-    replace: dict[str, str] = {}
-    for v in variants:
-        if set(replace) & set(v.replace):
-            raise ValueError(f"{v.name} replaces a cell another variant already replaces")
-        replace.update(v.replace)
-    loses = list(dict.fromkeys(cell for v in variants for cell in v.loses))
-    return Variant("+".join(v.name for v in variants), replace, loses=loses)
-
+from tests.catalogue import Variant, combine
 
 # A backward pass that reads a dict cache, for the forward variants that store one.
 _STEP_BACKWARD_DICT = """
@@ -491,7 +471,7 @@ def clip_by_global_norm(grads, max_norm):
 _BY_NAME = {v.name: v for v in _SINGLE}
 VARIANTS = [
     *(
-        _together(_BY_NAME[rnn], _BY_NAME[clip])
+        combine(_BY_NAME[rnn], _BY_NAME[clip])
         for rnn, clip in [
             ("bptt_weight_gradients_not_accumulated", "clip_each_separately"),
             ("bptt_weight_gradients_from_last_step_only", "clip_always"),
@@ -503,7 +483,7 @@ VARIANTS = [
         ]
     ),
     # correct step functions with a dict cache, and a correct forward/backward pair that never calls them
-    _together(_BY_NAME["step_einsum_dict_cache"], _BY_NAME["forward_all_steps_projection"]),
+    combine(_BY_NAME["step_einsum_dict_cache"], _BY_NAME["forward_all_steps_projection"]),
 ]
 VARIANTS += [v for v in _SINGLE if v.name not in {n for c in VARIANTS for n in c.name.split("+")}]
 assert sorted(n for c in VARIANTS for n in c.name.split("+")) == sorted(_BY_NAME), "every variant graded exactly once"

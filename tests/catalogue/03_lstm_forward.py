@@ -1,25 +1,6 @@
 """Wrong and alternative implementations of notebook 03's graded functions (LSTM forward, peepholes)."""
 
-from tests.catalogue import Variant
-
-
-def _together(*variants: Variant) -> Variant:
-    """One submission carrying several variants' cells; each variant's tests cells must still lose points.
-
-    Only for variants of functions whose tests cells do not use each other, so that every lost point is still
-    the named variant's own. Each nbgrader run costs seconds of kernel start and imports; a submission that
-    carries three independent mistakes proves as much as three submissions, in a third of the time. Correct
-    variants (``loses=[]``) are only combined with other correct ones: all of them must keep full marks.
-    """
-    if len({not v.loses for v in variants}) > 1:
-        raise ValueError("combine wrong variants with wrong ones and correct ones with correct ones")
-    replace: dict[str, str] = {}
-    for v in variants:
-        if set(replace) & set(v.replace):
-            raise ValueError(f"{v.name} replaces a cell another variant already replaces")
-        replace.update(v.replace)
-    loses = list(dict.fromkeys(cell for v in variants for cell in v.loses))
-    return Variant("+".join(v.name for v in variants), replace, loses=loses)
+from tests.catalogue import Variant, combine
 
 
 def _step(body: str, cache: str = "None") -> dict[str, str]:
@@ -350,15 +331,15 @@ _FORWARD_WRONG = [
 ]
 _PEEPHOLE_WRONG = [v for v in _SINGLE if v.name.startswith("peephole_") and v.loses]
 VARIANTS = [
-    _together(*(group[k] for group in (_STEP_WRONG, _FORWARD_WRONG, _PEEPHOLE_WRONG) if k < len(group)))
+    combine(*(group[k] for group in (_STEP_WRONG, _FORWARD_WRONG, _PEEPHOLE_WRONG) if k < len(group)))
     for k in range(max(len(_STEP_WRONG), len(_FORWARD_WRONG), len(_PEEPHOLE_WRONG)))
 ] + [
     _BY_NAME["forward_returns_cell_states"],
-    _together(
+    combine(
         _BY_NAME["step_concatenated_matmul"],
         _BY_NAME["forward_einsum_time_major"],
         _BY_NAME["peephole_via_stacked_shift"],
     ),
-    _together(_BY_NAME["step_einsum_own_sigmoid"], _BY_NAME["forward_loop_over_step"]),
+    combine(_BY_NAME["step_einsum_own_sigmoid"], _BY_NAME["forward_loop_over_step"]),
 ]
 assert sorted(n for c in VARIANTS for n in c.name.split("+")) == sorted(_BY_NAME), "every variant graded exactly once"

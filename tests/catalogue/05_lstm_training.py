@@ -1,26 +1,6 @@
 """Catalogue of notebook 05 (Adam, training step): typical mistakes lose points, other correct ways do not."""
 
-from tests.catalogue import Variant
-
-
-def _together(*variants: Variant) -> Variant:
-    """One submission carrying several variants' cells; each variant's tests cells must still lose points.
-
-    Only for variants of functions whose tests cells do not use each other, so that every lost point is still
-    the named variant's own. Each nbgrader run costs seconds of kernel start and imports; a submission that
-    carries three independent mistakes proves as much as three submissions, in a third of the time. Correct
-    variants (``loses=[]``) are only combined with other correct ones: all of them must keep full marks.
-    """
-    if len({not v.loses for v in variants}) > 1:
-        raise ValueError("combine wrong variants with wrong ones and correct ones with correct ones")
-    replace: dict[str, str] = {}
-    for v in variants:
-        if set(replace) & set(v.replace):
-            raise ValueError(f"{v.name} replaces a cell another variant already replaces")
-        replace.update(v.replace)
-    loses = list(dict.fromkeys(cell for v in variants for cell in v.loses))
-    return Variant("+".join(v.name for v in variants), replace, loses=loses)
-
+from tests.catalogue import Variant, combine
 
 ADAM_TESTS = ["test_adam_update"]
 STEP_TESTS = ["test_train_step"]
@@ -192,10 +172,10 @@ _BY_NAME = {v.name: v for v in _SINGLE}
 _ADAM_WRONG = [v for v in _SINGLE if v.name.startswith("adam_") and v.loses]
 _STEP_WRONG = [v for v in _SINGLE if v.name.startswith("step_") and v.loses]
 VARIANTS = [
-    _together(*(group[k] for group in (_ADAM_WRONG, _STEP_WRONG) if k < len(group)))
+    combine(*(group[k] for group in (_ADAM_WRONG, _STEP_WRONG) if k < len(group)))
     for k in range(max(len(_ADAM_WRONG), len(_STEP_WRONG)))
 ] + [
-    _together(_BY_NAME["adam_helper_style"], _BY_NAME["step_template_style"]),
-    _together(_BY_NAME["adam_in_place"], _BY_NAME["step_inline_clipping_and_square"]),
+    combine(_BY_NAME["adam_helper_style"], _BY_NAME["step_template_style"]),
+    combine(_BY_NAME["adam_in_place"], _BY_NAME["step_inline_clipping_and_square"]),
 ]
 assert sorted(n for c in VARIANTS for n in c.name.split("+")) == sorted(_BY_NAME), "every variant graded exactly once"

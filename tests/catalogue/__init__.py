@@ -35,6 +35,25 @@ class Variant:
     loses: list[str] = field(default_factory=list)
 
 
+def combine(*variants: Variant) -> Variant:
+    """One submission carrying several variants' cells; each variant's tests cells must still lose points.
+
+    Only for variants of functions whose tests cells do not use each other, so that every lost point is still
+    the named variant's own. Each nbgrader run costs seconds of kernel start and imports; a submission that
+    carries three independent mistakes proves as much as three submissions, in a third of the time. Correct
+    variants (``loses=[]``) are only combined with other correct ones: all of them must keep full marks.
+    """
+    if len({not v.loses for v in variants}) > 1:
+        raise ValueError("combine wrong variants with wrong ones and correct ones with correct ones")
+    replace: dict[str, str] = {}
+    for v in variants:
+        if set(replace) & set(v.replace):
+            raise ValueError(f"{v.name} replaces a cell another variant already replaces")
+        replace.update(v.replace)
+    loses = list(dict.fromkeys(cell for v in variants for cell in v.loses))
+    return Variant("+".join(v.name for v in variants), replace, loses=loses)
+
+
 def catalogued_assignments() -> list[str]:
     """Assignments that have a catalogue file, sorted."""
     return sorted(p.stem for p in CATALOGUE_DIR.glob("[0-9]*.py"))

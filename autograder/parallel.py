@@ -20,8 +20,9 @@ Design (one writer, many executors):
   instructor runs ``python -m autograder review ASSIGNMENT --accept STUDENT``.
 - Each graded student ends with ``autograded/<student>/<assignment>/.autograder.json`` (sha256 of the
   submission, status, scores, flags), written atomically after the gradebook commit. A rerun skips students
-  whose marker matches their current submission, so a crash (even ``kill -9``) loses at most the students
-  being graded at that moment, and those are graded again on the next run.
+  whose marker matches their current submission (except errors, which are retried), so a crash (even
+  ``kill -9``) loses at most the students being graded at that moment, and those are graded again on the
+  next run.
 """
 
 from __future__ import annotations
@@ -293,6 +294,7 @@ class InjectExecuted(Preprocessor):
                     nb.metadata["language_info"] = done.metadata["language_info"]
                 return nb, resources
             problem = "the executed notebook does not match the submission"
+        write_json_atomic(scratch / "inject.json", {"problem": problem})  # the student's row says why
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs = [
@@ -468,16 +470,24 @@ class Worker:
         return time.monotonic() - start
 
 
-def hold_for_review(course: Course, assignment: str, student: str, hold: bool) -> None:
-    """Set (``hold``) or clear the manual score 0 and the needs-manual-grade mark of every grade of a submission."""
+def hold_for_review(course: Course, assignment: str, student: str, hold: bool, decided: bool = False) -> None:
+    """Put the automatically graded cells of a submission on hold, or release them.
+
+    ``hold``: manual score 0 and "needs manual grade" (nbgrader's formgrader lists it; exports count 0);
+    else the manual score is cleared (the automatic score stands). ``decided``: the 0 stands but no longer
+    needs a manual grade (rejected after review). Manually graded cells, if an assignment has any, are left
+    to the formgrader.
+    """
     from nbgrader.api import Gradebook
 
     with Gradebook(course.db_url) as gb:
         submission = gb.find_submission(assignment, student)
         for notebook in submission.notebooks:
             for grade in notebook.grades:
+                if grade.auto_score is None:  # a manually graded cell
+                    continue
                 grade.manual_score = 0.0 if hold else None
-                grade.needs_manual_grade = bool(hold)
+                grade.needs_manual_grade = bool(hold) and not decided
         gb.db.commit()
 
 
@@ -559,6 +569,9 @@ def finish_student(
     elif not parent_result.get("success"):
         status = "error"
         notes.append(explain(parent_result, "saving grades failed"))
+    elif (injected := _read_json(scratch / "inject.json")) is not None:
+        status = "error"  # every tests cell was given 0: say why
+        notes.append(str(injected.get("problem")))
     if report.get("notebook_timeout"):
         notes.append(
             f"notebook time limit ({limits.notebook_timeout} s) reached, {len(report['not_run'])} cell(s) not run"
@@ -704,7 +717,8 @@ def _grade_class(
             results.append(StudentResult(student, "error", message="no submission in submitted/"))
             continue
         marker = read_marker(course, assignment, student)
-        if marker and not options.force and not explicit and marker.get("sha256") == sha256(submitted):
+        done = bool(marker) and marker.get("status") != "error"  # errors are retried: they may have been transient
+        if done and not options.force and not explicit and marker.get("sha256") == sha256(submitted):
             results.append(result_from_marker(marker, student, "unchanged since last graded (--force regrades)"))
             continue
         todo.append(student)
@@ -799,15 +813,7 @@ def decide(course: Course, assignment: str, student: str, accept: bool) -> Stude
     marker = read_marker(course, assignment, student)
     if not marker or marker.get("status") not in ("review", "rejected", "graded") or not marker.get("flags"):
         raise ValueError(f"{student} has no flagged submission of {assignment} to review")
-    hold_for_review(course, assignment, student, hold=not accept)
-    if not accept:
-        from nbgrader.api import Gradebook
-
-        with Gradebook(course.db_url) as gb:  # decided: 0 stands, no longer "needs manual grade"
-            for notebook in gb.find_submission(assignment, student).notebooks:
-                for grade in notebook.grades:
-                    grade.needs_manual_grade = False
-            gb.db.commit()
+    hold_for_review(course, assignment, student, hold=not accept, decided=True)
     marker["status"] = "graded" if accept else "rejected"
     marker["message"] = "; ".join(
         x for x in (marker.get("message", ""), "accepted after review" if accept else "rejected after review") if x

@@ -465,6 +465,7 @@ def test_regrading_is_skipped_when_nothing_changed_and_one_student_leaves_others
     run = autograder("grade", ASSIGNMENT, "--course-dir", str(course_dir), *LIMITS, "--no-progress",
                      *([] if SANDBOX else ["--unsafe-no-sandbox"]))  # fmt: skip
     assert "unchanged since last graded" in row(run.stdout, "ref_full")
+    assert "unchanged since last graded" not in row(run.stdout, "kills_kernel"), "errors are retried"
     assert {s: marker(course_dir, s) for s in ("ref_full", "tampered_tests")} == before
 
 
@@ -498,7 +499,7 @@ def test_feedback_of_flagged_and_graded_students_hides_hidden_tests(graded) -> N
     course_dir = graded["course_dir"]
     run = autograder("feedback", ASSIGNMENT, "--course-dir", str(course_dir))
     assert run.returncode == 0, run.stdout + run.stderr
-    for student in ("ref_full", "tampered_tests", "infinite_loop"):
+    for student in ("ref_full", "tampered_tests", "fake_output", "infinite_loop"):  # graded, accepted, held
         text = (course_dir / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
         assert "BEGIN HIDDEN TESTS" not in text and "_ref_sigmoid" not in text
 

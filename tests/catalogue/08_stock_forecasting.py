@@ -48,6 +48,31 @@ def predict_returns(predict_scaled, X_scaled, mean, std, target_col=0):
     return np.asarray(predict_scaled(X_scaled), dtype=np.float64)  # forgot to undo the scaling
 """
 
+RETURNS_OF_QUOTED_CLOSE = """
+def log_returns(prices):
+    prices = np.asarray(prices)
+    return np.log(prices[1:] / prices[:-1])
+
+
+returns = log_returns(aapl.close)  # the quoted close: two 2-for-1 splits become -69% "crashes"
+"""
+
+MOVING_AVERAGE_OF_WHOLE_WINDOW = """
+def moving_average_forecast(X, horizon, window, target_col=0):
+    mean = X[:, :, target_col].mean(axis=1)  # ignores `window`: averages all lookback days
+    return np.repeat(mean[:, None], horizon, axis=1)
+"""
+
+RMSE_WITHOUT_ROOT = """
+def forecast_metrics(y_true, y_pred):
+    err = np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)
+    return {
+        "rmse": float(np.mean(err**2)),  # the MSE
+        "mae": float(np.mean(np.abs(err))),
+        "directional_accuracy": float(np.mean((np.asarray(y_pred) > 0) == (np.asarray(y_true) > 0))),
+    }
+"""
+
 TRANSFER_DOUBLE_BIAS = """
 def keras_to_torch(keras_model, torch_model):
     kernel, recurrent_kernel, bias = keras_model.layers[0].get_weights()
@@ -230,7 +255,17 @@ VARIANTS = [
     Variant("scaler_fitted_on_all_data", {"standardize": SCALER_ON_ALL_DATA}, loses=["test_standardize"]),
     Variant("windows_include_target", {"make_windows": WINDOWS_INCLUDE_TARGET}, loses=["test_make_windows"]),
     Variant("windows_wrong_shape", {"make_windows": WINDOWS_WRONG_SHAPE}, loses=["test_make_windows"]),
-    Variant("metrics_on_scaled_values", {"predict_returns": METRICS_ON_SCALED_VALUES}, loses=["test_predict_returns"]),
+    Variant(
+        # Wrong units and wrong averages, each in its own function.
+        "scaled_metrics_quoted_close_whole_window_mse",
+        {
+            "predict_returns": METRICS_ON_SCALED_VALUES,
+            "log_returns": RETURNS_OF_QUOTED_CLOSE,
+            "moving_average_forecast": MOVING_AVERAGE_OF_WHOLE_WINDOW,
+            "forecast_metrics": RMSE_WITHOUT_ROOT,
+        },
+        loses=["test_predict_returns", "test_log_returns", "test_moving_average_forecast", "test_forecast_metrics"],
+    ),
     Variant("transfer_double_bias", {"keras_to_torch": TRANSFER_DOUBLE_BIAS}, loses=["test_keras_to_torch"]),
     Variant(
         "no_best_weights_and_sliding_walk_forward",

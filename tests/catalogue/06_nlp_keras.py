@@ -2,10 +2,10 @@
 other correct ways of writing the graded functions do not.
 
 Each variant runs the whole notebook (fast mode) through nbgrader, about half a minute with TensorFlow, so
-mistakes in functions whose tests cells are independent share one variant.
+mistakes in functions whose tests cells are independent share one submission (``combine``).
 """
 
-from tests.catalogue import Variant
+from tests.catalogue import Variant, combine
 
 # The Keras 2 tutorial habit: no mask, so the LSTM reads the padding as if it were words.
 LSTM_NO_MASK = """
@@ -192,35 +192,41 @@ def macro_f1(y_true, y_pred, num_classes):
 }
 
 VARIANTS = [
-    Variant(
-        "mask_dropped",
-        {"build_lstm_classifier": LSTM_NO_MASK, "build_stacked_bilstm": STACKED_NO_MASK},
-        loses=["test_build_lstm_classifier", "test_build_stacked_bilstm"],
+    combine(
+        Variant("lstm_mask_dropped", {"build_lstm_classifier": LSTM_NO_MASK}, loses=["test_build_lstm_classifier"]),
+        Variant("stacked_mask_dropped", {"build_stacked_bilstm": STACKED_NO_MASK}, loses=["test_build_stacked_bilstm"]),
     ),
+    # One mistake across two functions: padding in front, and a model without a mask to match.
     Variant(
-        # Padding in front and a model without a mask to match.
         "padding_in_front_without_mask",
         {"make_vectorizer": VECTORIZER_PADS_IN_FRONT, "build_lstm_classifier": LSTM_NO_MASK},
         loses=["test_make_vectorizer", "test_build_lstm_classifier"],
     ),
-    Variant(
-        "wrong_output_activations",
-        {"build_lstm_classifier": LSTM_SOFTMAX_ON_ONE_UNIT, "build_stacked_bilstm": STACKED_SIGMOID_PER_CLASS},
-        loses=["test_build_lstm_classifier", "test_build_stacked_bilstm"],
+    combine(
+        Variant(
+            "binary_softmax_on_one_unit",
+            {"build_lstm_classifier": LSTM_SOFTMAX_ON_ONE_UNIT},
+            loses=["test_build_lstm_classifier"],
+        ),
+        Variant(
+            "sigmoid_per_class",
+            {"build_stacked_bilstm": STACKED_SIGMOID_PER_CLASS},
+            loses=["test_build_stacked_bilstm"],
+        ),
     ),
-    Variant(
-        "vocabulary_adapted_on_test_data",
-        {"make_vectorizer": VOCABULARY_FROM_TEST_DATA},
-        loses=["test_make_vectorizer"],
-    ),
-    Variant(
-        "last_weights_interpolated_percentile_micro_f1",
-        {
-            "fit_with_early_stopping": EARLY_STOPPING_KEEPS_LAST_WEIGHTS,
-            "choose_seq_len": INTERPOLATED_PERCENTILE,
-            "macro_f1": MICRO_F1,
-        },
-        loses=["test_fit_with_early_stopping", "test_choose_seq_len", "test_macro_f1"],
+    combine(
+        Variant(
+            "vocabulary_adapted_on_test_data",
+            {"make_vectorizer": VOCABULARY_FROM_TEST_DATA},
+            loses=["test_make_vectorizer"],
+        ),
+        Variant(
+            "early_stopping_keeps_last_weights",
+            {"fit_with_early_stopping": EARLY_STOPPING_KEEPS_LAST_WEIGHTS},
+            loses=["test_fit_with_early_stopping"],
+        ),
+        Variant("interpolated_percentile", {"choose_seq_len": INTERPOLATED_PERCENTILE}, loses=["test_choose_seq_len"]),
+        Variant("micro_f1", {"macro_f1": MICRO_F1}, loses=["test_macro_f1"]),
     ),
     Variant("all_correct_written_differently", ALTERNATIVES, loses=[]),
 ]

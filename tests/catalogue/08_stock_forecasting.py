@@ -2,10 +2,10 @@
 correct ways of writing the graded functions do not.
 
 Each variant runs the whole notebook in fast mode through nbgrader, so wrong implementations whose tests
-cells are independent share one variant.
+cells are independent share one submission (``combine``).
 """
 
-from tests.catalogue import Variant
+from tests.catalogue import Variant, combine
 
 SHUFFLED_SPLIT = """
 def chronological_split(x, train_frac=0.7, val_frac=0.15):
@@ -251,26 +251,30 @@ def walk_forward_splits(n, initial_train, test_size):
 }
 
 VARIANTS = [
-    Variant("split_shuffled", {"chronological_split": SHUFFLED_SPLIT}, loses=["test_chronological_split"]),
-    Variant("scaler_fitted_on_all_data", {"standardize": SCALER_ON_ALL_DATA}, loses=["test_standardize"]),
-    Variant("windows_include_target", {"make_windows": WINDOWS_INCLUDE_TARGET}, loses=["test_make_windows"]),
-    Variant("windows_wrong_shape", {"make_windows": WINDOWS_WRONG_SHAPE}, loses=["test_make_windows"]),
-    Variant(
-        # Wrong units and wrong averages, each in its own function.
-        "scaled_metrics_quoted_close_whole_window_mse",
-        {
-            "predict_returns": METRICS_ON_SCALED_VALUES,
-            "log_returns": RETURNS_OF_QUOTED_CLOSE,
-            "moving_average_forecast": MOVING_AVERAGE_OF_WHOLE_WINDOW,
-            "forecast_metrics": RMSE_WITHOUT_ROOT,
-        },
-        loses=["test_predict_returns", "test_log_returns", "test_moving_average_forecast", "test_forecast_metrics"],
+    # The three leaks of the issue, plus mistakes in the frameworks part; every tests cell is independent.
+    combine(
+        Variant("split_shuffled", {"chronological_split": SHUFFLED_SPLIT}, loses=["test_chronological_split"]),
+        Variant("scaler_fitted_on_all_data", {"standardize": SCALER_ON_ALL_DATA}, loses=["test_standardize"]),
+        Variant("windows_include_target", {"make_windows": WINDOWS_INCLUDE_TARGET}, loses=["test_make_windows"]),
+        Variant("transfer_double_bias", {"keras_to_torch": TRANSFER_DOUBLE_BIAS}, loses=["test_keras_to_torch"]),
+        Variant("no_best_weights", {"fit_torch": FIT_WITHOUT_RESTORING_BEST}, loses=["test_fit_torch"]),
+        Variant(
+            "sliding_walk_forward", {"walk_forward_splits": SLIDING_WALK_FORWARD}, loses=["test_walk_forward_splits"]
+        ),
     ),
-    Variant("transfer_double_bias", {"keras_to_torch": TRANSFER_DOUBLE_BIAS}, loses=["test_keras_to_torch"]),
-    Variant(
-        "no_best_weights_and_sliding_walk_forward",
-        {"fit_torch": FIT_WITHOUT_RESTORING_BEST, "walk_forward_splits": SLIDING_WALK_FORWARD},
-        loses=["test_fit_torch", "test_walk_forward_splits"],
+    # Wrong shapes, wrong units and wrong averages.
+    combine(
+        Variant("windows_wrong_shape", {"make_windows": WINDOWS_WRONG_SHAPE}, loses=["test_make_windows"]),
+        Variant(
+            "metrics_on_scaled_values", {"predict_returns": METRICS_ON_SCALED_VALUES}, loses=["test_predict_returns"]
+        ),
+        Variant("returns_of_quoted_close", {"log_returns": RETURNS_OF_QUOTED_CLOSE}, loses=["test_log_returns"]),
+        Variant(
+            "moving_average_of_whole_window",
+            {"moving_average_forecast": MOVING_AVERAGE_OF_WHOLE_WINDOW},
+            loses=["test_moving_average_forecast"],
+        ),
+        Variant("rmse_without_root", {"forecast_metrics": RMSE_WITHOUT_ROOT}, loses=["test_forecast_metrics"]),
     ),
     Variant("correct_alternatives", ALTERNATIVES, loses=[]),
 ]

@@ -107,3 +107,16 @@ def test_graded_notebooks_have_tests_for_their_solutions(assignment: str) -> Non
         assert all("### BEGIN SOLUTION" in c.source for c in nb.cells if cell_kind(c) == "solution"), (
             "a solution cell without BEGIN/END SOLUTION markers is replaced whole by the stub"
         )
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_readme_row_matches_the_notebook_title(assignment: str) -> None:
+    """README's notebook table lists each notebook once, with the minutes its title cell states."""
+    readme = (SOLUTIONS.parent / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("|") and f"(notebooks/{assignment}.ipynb)" in line]
+    assert len(rows) == 1, f"README.md should have one table row for notebooks/{assignment}.ipynb, has {len(rows)}"
+    title = nbformat.read(NOTEBOOKS / f"{assignment}.ipynb", as_version=4).cells[0].source
+    stated = re.findall(r"(\d+)\s*min", title)
+    assert stated, f"the title cell of {assignment} states no estimated minutes"
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert stated[0] in cells, f"README.md gives {assignment} other minutes than its title cell ({stated[0]} min)"

@@ -79,6 +79,18 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _bound(target: ast.AST) -> list[ast.AST]:
+    """What an assignment target binds: the target itself, or each element of a tuple/list/starred target.
+
+    Index expressions are not bound: in ``cm[np.asarray(y)] += 1`` only ``cm[...]`` is assigned to.
+    """
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [b for elt in target.elts for b in _bound(elt)]
+    if isinstance(target, ast.Starred):
+        return _bound(target.value)
+    return [target]
+
+
 def _dotted(node: ast.AST) -> str:
     try:
         return ast.unparse(node)
@@ -122,18 +134,15 @@ def code_flags(source: str | list[str], protected: set[str]) -> list[str]:
             if isinstance(node, ast.Import) and all(a.name == "numpy" and a.asname in (None, "np") for a in node.names):
                 names = []
         for target in targets(node):
-            for sub in ast.walk(target):
-                if isinstance(sub, ast.Name):
-                    names.append(sub.id)
+            names += [sub.id for sub in _bound(target) if isinstance(sub, ast.Name)]
         for name in names:
             if name in protected:
                 flags.append(f"redefines `{name}`, which the tests use")
     for node in ast.walk(tree):
         for target in targets(node):
-            for sub in ast.walk(target):
+            for sub in _bound(target):
                 if isinstance(sub, (ast.Attribute, ast.Subscript)) and _root_name(sub) in roots:
                     flags.append(f"assigns to `{_dotted(sub)}` (monkeypatching)")
-                    break
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in COMPARISON_DUNDERS:
             flags.append(f"defines `{node.name}` (objects that compare or convert however they like)")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in COMPARISON_DUNDERS:

@@ -75,7 +75,7 @@ class Limits:
         notebook_timeout: seconds the whole notebook may run; a cell gets at most what is left, and cells not
             started when it is used up are not run (their tests score 0).
         memory_mb: address-space limit of every process of the kernel (RLIMIT_AS); TensorFlow + PyTorch
-            together need about 2.1 GiB of it.
+            together peak at about 1.9 GB of it (benchmarks/kernel_memory.py).
         nproc: processes and threads the submission may have at once (RLIMIT_NPROC).
         fsize_mb: largest file it may write (RLIMIT_FSIZE).
         output_kb: output kept per cell; the rest is dropped with a notice.

@@ -223,12 +223,17 @@ def _bound_names(source: str) -> set[str]:
     return names
 
 
-def output_flags(executed: NotebookNode) -> list[str]:
+def output_flags(executed: NotebookNode, release: NotebookNode | None = None) -> list[str]:
     """Flags for output of code cells that imitates test results.
 
-    Lines a tests or locked cell prints itself (its source holds them literally, e.g.
-    ``print("sigmoid: visible tests passed.")``) are the course's own and do not count.
+    Lines that the course's own cells print themselves (the cell's source holds them literally, e.g.
+    ``print("sigmoid: visible tests passed.")``) do not count. The course's own cells are the tests, locked
+    and setup cells (nbgrader restores them) and, given the ``release`` (the released student version), the
+    ordinary code cells whose id and source are as released.
     """
+    unchanged = set()
+    if release is not None:
+        unchanged = {(c.get("id"), _norm(c.source)) for c in release.cells if c.cell_type == "code"}
     flags = []
     for cell in executed.cells:
         if cell.cell_type != "code":
@@ -237,7 +242,8 @@ def output_flags(executed: NotebookNode) -> list[str]:
             o.get("text", "") if o.get("output_type") == "stream" else str(o.get("data", {}).get("text/plain", ""))
             for o in cell.get("outputs", [])
         )
-        if cell_kind(cell) in ("tests", "locked", "setup"):
+        own = cell_kind(cell) in ("tests", "locked", "setup") or (cell.get("id"), _norm(cell.source)) in unchanged
+        if own:
             text = "\n".join(line for line in text.splitlines() if not line.strip() or line.strip() not in cell.source)
         match = FAKE_OUTPUT.search(text)
         if match:

@@ -554,7 +554,7 @@ def finish_student(
     executed = scratch / "course" / "autograded" / student / assignment / f"{assignment}.ipynb"
     if executed.is_file():
         try:
-            flags += output_flags(nbformat.read(executed, as_version=4))
+            flags += output_flags(nbformat.read(executed, as_version=4), release_nb)
         except Exception:  # an unreadable executed notebook is reported by InjectExecuted
             pass
     previous = read_marker(course, assignment, student) or {}

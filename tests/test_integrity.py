@@ -104,3 +104,13 @@ def test_fake_test_output_is_flagged_but_the_tests_own_messages_are_not() -> Non
     solution = next(c for c in nb.cells if cell_kind(c) == "solution")
     solution.outputs = [nbformat.v4.new_output("stream", name="stdout", text="All tests passed! 10/10 points\n")]
     assert any("imitates a test result" in f for f in output_flags(nb))
+
+
+def test_the_course_s_own_cells_may_print_success_messages() -> None:
+    release = released("00_getting_started")
+    nb = build_submission("00_getting_started", {})
+    course_cell = next(c for c in nb.cells if c.cell_type == "code" and "checks passed" in c.source)
+    course_cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="mean_squared_error: checks passed.")]
+    assert output_flags(nb, release) == [], "the course's own demonstration cell, as released"
+    course_cell.source += "\n# edited by the student"
+    assert output_flags(nb, release) != [], "once the student edits the cell, its output is the student's"

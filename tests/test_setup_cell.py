@@ -65,8 +65,11 @@ def test_repository_url_lives_in_one_place() -> None:
     assert {str(h) for h in hits} <= {"pyproject.toml", "README.md"}, f"the repository URL is written in {hits}"
     readme = (root / "README.md").read_text()
     repo_path = URL.removeprefix("https://github.com/")
+    # Links to the course itself: Binder and Colab badges and the clone command (other GitHub links are citations).
     for link in re.findall(
-        r"https://(?:github\.com|mybinder\.org/v2/gh|colab\.research\.google\.com/github)/([^/\s)]+/[^/\s)?]+)", readme
+        r"(?:git clone https://github\.com|https://mybinder\.org/v2/gh|https://colab\.research\.google\.com/github)"
+        r"/([^/\s)]+/[^/\s)?]+)",
+        readme,
     ):
         assert link == repo_path, f"README links to {link}, pyproject.toml says {repo_path}"
 

@@ -385,10 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except UnknownAssignment as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
+    except (UnknownAssignment, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except GradingError as exc:

@@ -175,14 +175,19 @@ class Course:
             warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session handling, harmless
             return self.api.autograde(assignment, student, force=True, create=True)
 
-    def scores(self, assignment: str, student: str) -> list[CellScore]:
-        """Per tests-cell scores of ``student``'s autograded submission, in notebook order of the gradebook."""
+    def scores(self, assignment: str, student: str, automatic: bool = False) -> list[CellScore]:
+        """Per tests-cell scores of ``student``'s autograded submission, in notebook order of the gradebook.
+
+        ``automatic``: the autograder's own scores, ignoring any manual score (e.g. a hold for review).
+        """
         from nbgrader.api import Gradebook
 
         with Gradebook(self.db_url) as gb:
             submission = gb.find_submission(assignment, student)
             return [
-                CellScore(grade.name, float(grade.score or 0.0), float(grade.max_score))
+                CellScore(
+                    grade.name, float((grade.auto_score if automatic else grade.score) or 0.0), float(grade.max_score)
+                )
                 for notebook in submission.notebooks
                 for grade in sorted(notebook.grades, key=lambda g: g.name)
                 if grade.cell_type == "code"

@@ -513,20 +513,6 @@ def result_from_marker(marker: dict, student: str, note: str = "") -> StudentRes
     )
 
 
-def _auto_scores(course: Course, assignment: str, student: str) -> list[CellScore]:
-    """Per tests-cell *automatic* scores (whatever a hold put in the manual score)."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course.db_url) as gb:
-        submission = gb.find_submission(assignment, student)
-        return [
-            CellScore(grade.name, float(grade.auto_score or 0.0), float(grade.max_score))
-            for notebook in submission.notebooks
-            for grade in sorted(notebook.grades, key=lambda g: g.name)
-            if grade.cell_type == "code"
-        ]
-
-
 def finish_student(
     course: Course,
     parent: Course,
@@ -579,7 +565,7 @@ def finish_student(
     if report.get("truncated_cells"):
         notes.append(f"output beyond {limits.output_kb} KiB cut in {len(report['truncated_cells'])} cell(s)")
     try:
-        cells = _auto_scores(course, assignment, student) if parent_result.get("success") else []
+        cells = course.scores(assignment, student, automatic=True) if parent_result.get("success") else []
     except Exception:  # no submission in the gradebook: nothing to save or hold
         cells = []
     if flags and cells:

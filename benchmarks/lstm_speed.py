@@ -16,8 +16,8 @@ bounds.
 Which matrix-multiply kernels each library runs is printed too, because it decides most of the time (the
 scratch LSTM spends over half of it in NumPy's BLAS). torch brings MKL/oneDNN, which use AVX-512 where the CPU
 has it; NumPy's wheels bring OpenBLAS, which picks its kernel from the CPU unless the environment variable
-``OPENBLAS_CORETYPE`` forces one. Some machines force an AVX2 kernel ("Haswell") for reproducibility; the
-course's development machines do. When the environment forces an AVX2 kernel on a CPU with AVX-512, the
+``OPENBLAS_CORETYPE`` forces one (the course's development machine sets ``OPENBLAS_CORETYPE=Haswell``, an
+AVX2 kernel, although its CPU has AVX-512). When the environment forces an AVX2 kernel on a CPU with AVX-512, the
 benchmark measures a second time in a fresh process without the override, so that both libraries use the
 CPU's own instruction set, and prints both results. ``--openblas-coretype NAME`` forces a kernel and measures
 once (``--openblas-coretype auto``: OpenBLAS' own choice).

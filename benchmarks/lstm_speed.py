@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from solution_cells import run_solution_cells
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO_ROOT / "solutions" / "04_lstm_backward" / "04_lstm_backward.ipynb"
 CELLS = ("lstm_forward_given", "lstm_step_backward", "lstm_backward")
@@ -72,18 +74,9 @@ def cpu_has_avx512() -> bool:
 
 def load_scratch_lstm(notebook: Path = NOTEBOOK) -> dict:
     """Execute the forward/backward cells of notebook 04's solution; return their namespace."""
-    import nbformat
     import numpy as np
 
-    nb = nbformat.read(notebook, as_version=4)
-    by_id = {cell.get("id"): cell for cell in nb.cells}
-    missing = [c for c in CELLS if c not in by_id]
-    if missing:
-        raise SystemExit(f"{notebook}: no cell with id {missing}")
-    namespace: dict = {"np": np}
-    for cell_id in CELLS:
-        exec(compile(by_id[cell_id].source, f"{notebook.name}#{cell_id}", "exec"), namespace)
-    return namespace
+    return run_solution_cells(notebook, CELLS, {"np": np})
 
 
 def median_seconds(fn, repeats: int) -> float:

@@ -37,6 +37,21 @@ class UnknownAssignment(ValueError):
     """An assignment name that has no source notebook."""
 
 
+def ensure_tools_on_path() -> None:
+    """Put this Python environment's ``bin/`` first on PATH: nbgrader runs ``alembic`` (and kernels) from it.
+
+    Without it, a tool started as ``/venv/bin/python -m autograder`` from a shell where the environment is
+    not activated fails deep inside nbgrader ("Please see the above traceback", with no traceback above).
+    """
+    import os
+    import sys
+
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if not parts or parts[0] != bindir:
+        os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p and p != bindir]])
+
+
 def assignments(source: Path = SOLUTIONS) -> list[str]:
     """Names of the assignments that have a source notebook ``<source>/<name>/<name>.ipynb``, sorted."""
     if not source.is_dir():
@@ -72,6 +87,7 @@ def load_config(overrides: Config | None = None) -> Config:
     from autograder.nbfixes import sanitize_preprocessors
 
     cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()  # nbgrader's, plus a fix (see nbfixes)
+    cfg.AssignLatePenalties.plugin_class = "autograder.late.LatePenalty"  # late_policy.json (see late.py)
     if overrides is not None:
         cfg.merge(overrides)
     return cfg
@@ -121,6 +137,7 @@ class Course:
         if self._api is None:
             from nbgrader.apps import NbGraderAPI
 
+            ensure_tools_on_path()
             Path(self.root).mkdir(parents=True, exist_ok=True)
             self._api = NbGraderAPI(config=self.config())
         return self._api

@@ -48,6 +48,19 @@ def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
     return None, f"{len(notebooks)} notebooks and none named {assignment}.ipynb ({names})"
 
 
+def submission_timestamp(folder: Path) -> str | None:
+    """The text of nbgrader's ``timestamp.txt`` in ``folder`` if it holds a time nbgrader can read, else None."""
+    from nbgrader.utils import parse_utc
+
+    path = Path(folder) / "timestamp.txt"
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        parse_utc(text)
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError):
+        return None
+    return text or None
+
+
 def import_submissions(
     course: Course, assignment: str, folder: Path
 ) -> tuple[list[str], dict[str, str], dict[str, str]]:
@@ -77,7 +90,12 @@ def import_submissions(
         except ValueError as exc:
             problems[student] = str(exc)
             continue
+        stamp = submission_timestamp(path.parent)
         course.submit(assignment, student, nb)
+        if stamp is not None:  # nbgrader's own record of when it was handed in (late penalties)
+            (course.path("submitted", student, assignment).parent / "timestamp.txt").write_text(stamp)
+        elif (path.parent / "timestamp.txt").is_file():
+            note = "; ".join(filter(None, [note, "timestamp.txt unreadable: graded as on time"]))
         imported.append(student)
         if note:
             notes[student] = note

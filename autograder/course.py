@@ -29,6 +29,29 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 GRADING = REPO_ROOT / "grading"
 
 
+def failure_detail(result: dict) -> str:
+    """nbgrader's explanation of a failed step, with the real cause first.
+
+    nbgrader's ``error`` often ends in "Please see the above traceback", while the traceback that says what
+    went wrong (e.g. ``FileNotFoundError: ... 'alembic'``) is only in its ``log``: quote the log's errors.
+    """
+    import re
+
+    error = (result.get("error") or "").strip()
+    log = (result.get("log") or "").strip()
+    causes = [
+        line.strip()
+        for line in log.splitlines()
+        if re.match(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b:?", line)
+        and "NbGraderException" not in line
+    ]
+    errors = [line for line in log.splitlines() if line.startswith("[ERROR]") and "Please see the" not in line]
+    if causes or errors:
+        lines = ([f"cause: {causes[-1]}"] if causes else []) + errors[-5:]
+        return "\n".join(lines)
+    return error or log or "no explanation given by nbgrader"
+
+
 class GradingError(RuntimeError):
     """An nbgrader step failed; the message carries nbgrader's own explanation."""
 
@@ -154,8 +177,7 @@ class Course:
 
     def _check(self, result: dict, what: str) -> dict:
         if not result.get("success"):
-            detail = (result.get("error") or "").strip() or (result.get("log") or "").strip()
-            raise GradingError(f"{what} failed:\n{detail}")
+            raise GradingError(f"{what} failed:\n{failure_detail(result)}")
         return result
 
     def generate_assignment(self, assignment: str) -> Path:

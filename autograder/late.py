@@ -63,7 +63,7 @@ def parse_due(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not a date and time such as 2026-03-01T23:59 or 2026-03-01T23:59+01:00") from None
+        raise ValueError(f"{text!r} is not a date and time such as 2026-03-01T23:59 or ...T23:59+01:00") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz) if tz else when.astimezone()
     return when.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -133,12 +133,14 @@ def read_roster(path: Path) -> list[Student]:
         if not sid or "points possible" in name.lower() or "points possible" in sid.lower():
             continue  # blank lines, Canvas's "Points Possible" row
         if not set(sid) <= SAFE_ID:
-            raise CollectError(f"roster {path}, line {line}: id {sid!r} is not a valid student id (letters, digits, _ - . @)")
+            raise CollectError(
+                f"roster {path}, line {line}: id {sid!r} is not a valid student id (letters, digits, _ - . @)"
+            )
         if sid in seen:
             raise CollectError(f"roster {path}, line {line}: id {sid!r} appears twice")
         seen.add(sid)
-        get = lambda key: (row.get(columns[key]) or "").strip() if columns[key] else ""  # noqa: E731
-        roster.append(Student(sid, name, get("email"), get("sis_id")))
+        email, sis_id = ((row.get(columns[k]) or "").strip() if columns[k] else "" for k in ("email", "sis_id"))
+        roster.append(Student(sid, name, email, sis_id))
     if not roster:
         raise CollectError(f"roster {path} lists no students")
     return roster

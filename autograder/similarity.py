@@ -21,7 +21,6 @@ import html
 import io
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
 
@@ -121,9 +120,8 @@ def compare(
 
     ``starter`` is the code the released notebook gives (not counted). Returns a :class:`Report`.
     """
-    from copydetect import compare_files
-
     import numpy as np
+    from copydetect import compare_files
 
     boilerplate = np.array(sorted(fingerprint("starter", starter, None).hashes), dtype=np.int64)
     report = Report(assignment, threshold)

@@ -105,8 +105,12 @@ def load_config(overrides: Config | None = None) -> Config:
     cfg.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "autograder.hidefeedback.HideHiddenTests",
+        "autograder.feedbackhtml.MathToMathML",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    from autograder.feedbackhtml import configure
+
+    configure(cfg)  # tests cells named, hints wrapped, formulas offline (see feedbackhtml)
     from autograder.nbfixes import sanitize_preprocessors
 
     cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()  # nbgrader's, plus a fix (see nbfixes)

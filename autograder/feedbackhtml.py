@@ -6,8 +6,8 @@ nbgrader's feedback page loads MathJax from a CDN (no formulas without network),
 
 - :class:`MathToMathML` turns ``$...$`` and ``$$...$$`` in markdown cells and markdown outputs into MathML with
   `latex2mathml <https://pypi.org/project/latex2mathml/>`_ (browsers render MathML natively, no script);
-- the template ``templates/feedback/lstm_feedback.html.j2`` (nbgrader's, extended) names each tests cell by its grade id and
-  points in the contents, wraps error messages and loads nothing from the network.
+- the template ``templates/feedback/lstm_feedback.html.j2`` (nbgrader's, extended) names each tests cell by
+  its grade id and points in the contents, wraps error messages and loads nothing from the network.
 """
 
 from __future__ import annotations

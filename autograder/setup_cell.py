@@ -50,7 +50,7 @@ def _repository_url_without_tomllib(text: str) -> str:
     table = re.search(r"^\[project\.urls\][^\n]*\n(.*?)(?=^\[|\Z)", text, flags=re.M | re.S)
     match = table and re.search(r"^\s*Repository\s*=\s*[\"']([^\"']+)[\"']", table.group(1), flags=re.M)
     if not match:
-        raise ValueError("pyproject.toml has no [project.urls] Repository = \"...\"")
+        raise ValueError('pyproject.toml has no [project.urls] Repository = "..."')
     return match.group(1)
 
 

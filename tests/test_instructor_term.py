@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import re
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest

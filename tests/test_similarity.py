@@ -16,7 +16,51 @@ from tests.catalogue import build_submission
 
 A = "02_rnn"
 #: An honest, independent implementation of notebook 02 (dict caches, np.dot, stacking, a different loop).
-HONEST = '\ndef rnn_step_forward(x, h_prev, Wx, Wh, b):\n    pre = np.dot(x, Wx) + np.dot(h_prev, Wh)\n    pre = pre + b[None, :]\n    out = np.tanh(pre)\n    return out, {"x": x, "hp": h_prev, "Wx": Wx, "Wh": Wh, "out": out}\n\ndef rnn_forward(x, h0, Wx, Wh, b):\n    states = []\n    caches = []\n    state = h0\n    for i in range(x.shape[1]):\n        state, c = rnn_step_forward(x[:, i, :], state, Wx, Wh, b)\n        states.append(state)\n        caches.append(c)\n    return np.stack(states, axis=1), caches\n\ndef rnn_step_backward(dh_next, cache):\n    grad_pre = (1.0 - np.square(cache["out"])) * dh_next\n    dx = np.dot(grad_pre, cache["Wx"].T)\n    dprev = np.dot(grad_pre, cache["Wh"].T)\n    dWx = np.dot(cache["x"].T, grad_pre)\n    dWh = np.dot(cache["hp"].T, grad_pre)\n    db = np.sum(grad_pre, axis=0)\n    return dx, dprev, dWx, dWh, db\n\ndef rnn_backward(dh, cache):\n    T = dh.shape[1]\n    grads_x = [None] * T\n    carry = np.zeros_like(dh[:, 0, :])\n    total = None\n    for i in range(T - 1, -1, -1):\n        gx, carry, gWx, gWh, gb = rnn_step_backward(dh[:, i, :] + carry, cache[i])\n        grads_x[i] = gx\n        if total is None:\n            total = [gWx.copy(), gWh.copy(), gb.copy()]\n        else:\n            total[0] += gWx; total[1] += gWh; total[2] += gb\n    return np.stack(grads_x, axis=1), carry, total[0], total[1], total[2]\n\ndef clip_by_global_norm(grads, max_norm):\n    norm = np.sqrt(sum(float(np.sum(g * g)) for g in grads))\n    factor = min(1.0, max_norm / (norm + 1e-12))\n    return [g * factor for g in grads], norm\n'
+HONEST = """
+def rnn_step_forward(x, h_prev, Wx, Wh, b):
+    pre = np.dot(x, Wx) + np.dot(h_prev, Wh)
+    pre = pre + b[None, :]
+    out = np.tanh(pre)
+    return out, {"x": x, "hp": h_prev, "Wx": Wx, "Wh": Wh, "out": out}
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    states = []
+    caches = []
+    state = h0
+    for i in range(x.shape[1]):
+        state, c = rnn_step_forward(x[:, i, :], state, Wx, Wh, b)
+        states.append(state)
+        caches.append(c)
+    return np.stack(states, axis=1), caches
+
+def rnn_step_backward(dh_next, cache):
+    grad_pre = (1.0 - np.square(cache["out"])) * dh_next
+    dx = np.dot(grad_pre, cache["Wx"].T)
+    dprev = np.dot(grad_pre, cache["Wh"].T)
+    dWx = np.dot(cache["x"].T, grad_pre)
+    dWh = np.dot(cache["hp"].T, grad_pre)
+    db = np.sum(grad_pre, axis=0)
+    return dx, dprev, dWx, dWh, db
+
+def rnn_backward(dh, cache):
+    T = dh.shape[1]
+    grads_x = [None] * T
+    carry = np.zeros_like(dh[:, 0, :])
+    total = None
+    for i in range(T - 1, -1, -1):
+        gx, carry, gWx, gWh, gb = rnn_step_backward(dh[:, i, :] + carry, cache[i])
+        grads_x[i] = gx
+        if total is None:
+            total = [gWx.copy(), gWh.copy(), gb.copy()]
+        else:
+            total[0] += gWx; total[1] += gWh; total[2] += gb
+    return np.stack(grads_x, axis=1), carry, total[0], total[1], total[2]
+
+def clip_by_global_norm(grads, max_norm):
+    norm = np.sqrt(sum(float(np.sum(g * g)) for g in grads))
+    factor = min(1.0, max_norm / (norm + 1e-12))
+    return [g * factor for g in grads], norm
+"""
 
 
 def split_functions(code: str) -> dict[str, str]:

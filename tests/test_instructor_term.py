@@ -89,6 +89,8 @@ def test_a_canvas_zip_with_a_roster_is_graded_with_late_penalties(term) -> None:
         assert subs["1002"].late_submission_penalty == pytest.approx(0.2 * full)  # 2 started days x 10 %
         assert subs["1003"].total_seconds_late == 0 and not subs["1003"].late_submission_penalty  # extension
     assert re.search(r"^1002 .*late 30\.0 h, penalty", out, flags=re.M), out
+    log = (term["course_dir"] / "logs" / ASSIGNMENT / "1001.log").read_text()
+    assert "Attribute 'checksum'" not in log, "restoring hidden tests is expected: no warning (nbfixes)"
 
 
 def test_export_defaults_under_the_course_folder_and_canvas_format(term) -> None:

@@ -42,6 +42,12 @@ def _course(args: argparse.Namespace) -> Course:
 def cmd_list(args: argparse.Namespace) -> int:
     from autograder.course import assignments
 
+    if args.gives_away:
+        from autograder.releaseorder import given_away
+
+        for later, earlier, functions in given_away():
+            print(f"{later} gives away {earlier}: {', '.join(functions)} (release {later} after {earlier} is due)")
+        return 0
     for name in assignments():
         print(name)
     return 0
@@ -467,7 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="seconds one cell may run before it is stopped (default: nbgrader_config.py's)",
         )
 
-    add("list", cmd_list, "list the assignments", "Print the assignment names, one per line.")
+    p = add("list", cmd_list, "list the assignments", "Print the assignment names, one per line.")
+    p.add_argument(
+        "--gives-away",
+        action="store_true",
+        help="instead: which student notebook defines an earlier assignment's graded functions (release order)",
+    )
 
     p = add(
         "release",

@@ -183,3 +183,18 @@ def test_an_unsafe_zip_stops_grade_with_a_clear_error(tmp_path: Path) -> None:
     run = run_cli("grade", A, str(tmp_path / "evil.zip"), "--course-dir", str(tmp_path / "c"), "--unsafe-no-sandbox")
     assert run.returncode == 2 and "unsafe, nothing was extracted" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "c" / f"ada_1_2_{A}.ipynb").exists()
+
+
+def test_release_order_in_the_guide_is_what_the_notebooks_give_away() -> None:
+    from autograder.releaseorder import given_away
+
+    found = {(later, earlier): functions for later, earlier, functions in given_away()}
+    guide = (REPO_ROOT / "autograder" / "README.md").read_text()
+    assert found[("04_lstm_backward", "03_lstm_forward")] == ["lstm_step_forward", "lstm_forward"]
+    assert found[("05_lstm_training", "04_lstm_backward")] == ["lstm_backward"]
+    assert found[("05_lstm_training", "02_rnn")] == ["rnn_forward", "rnn_backward", "clip_by_global_norm"]
+    for (later, earlier), functions in found.items():
+        assert all(f"`{f}`" in guide for f in functions), (
+            f"{later} gives away {earlier}'s {functions}: not in the guide"
+        )
+    assert not any(earlier > later for later, earlier in found)

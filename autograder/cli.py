@@ -118,11 +118,21 @@ def _grade(args: argparse.Namespace, course: Course, assignment: str) -> int:
     if args.submissions:
         source = Path(args.submissions)
         lms_problems: dict[str, str] = {}
-        if is_lms_download(source) or args.roster:
+        if is_lms_download(source):
             collected = _collect(args, assignment, source, Path(course.root) / "collected" / assignment)
             lms_problems, source = collected.problems, Path(course.root) / "collected" / assignment
         imported, problems, notes = import_submissions(course, assignment, source)
-        problems.update(lms_problems)
+        problems.update({printable(k): printable(v) for k, v in lms_problems.items()})
+        if args.roster and not is_lms_download(Path(args.submissions)):  # one folder per student, named by id
+            from autograder.lms import read_roster
+
+            ids = [s.id for s in read_roster(Path(args.roster))]
+            missing = [i for i in ids if i not in imported and i not in problems]
+            if missing:
+                print(f"warning: {len(missing)} student(s) on the roster handed nothing in: {', '.join(missing)}")
+            for student in imported:
+                if student not in ids:
+                    notes[student] = "; ".join(filter(None, [notes.get(student), "not on the roster"]))
         if not imported and not problems:
             print(
                 f"error: no submission of {assignment} found in {args.submissions}: expected one folder per "

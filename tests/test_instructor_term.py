@@ -16,7 +16,6 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.authoring import write_notebook
 from autograder.course import Course
 from tests.catalogue import build_submission
 from tests.test_cli import SANDBOX, autograder
@@ -41,7 +40,11 @@ def term(tmp_path_factory) -> dict:
         "1001,Ada Lovelace,ada@example.edu\n"
         "1002,Alan Turing,alan@example.edu\n"
         "1003,Grace Hopper,grace@example.edu\n"
-        "1004,Edsger Dijkstra,edsger@example.edu\n"  # hands nothing in
+        "1004,Edsger Dijkstra,edsger@example.edu\n"
+        "1005,Barbara Liskov,barbara@example.edu\n"  # hands nothing in
+    )
+    wrong = nbformat.writes(
+        build_submission(ASSIGNMENT, {"tanh_derivative": "def tanh_derivative(t):\n    return 1 - t"})
     )
     archive = tmp / "submissions.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -50,9 +53,10 @@ def term(tmp_path_factory) -> dict:
             (f"turingalan_late_1002_5002_{ASSIGNMENT}-1.ipynb", DUE + dt.timedelta(hours=30)),  # 2 started days late
             (f"hoppergrace_late_1003_5003_{ASSIGNMENT}.ipynb", DUE + dt.timedelta(hours=30)),  # late, but extended
             ("someonenew_1999_5999_notes.txt", DUE),  # not a notebook: a warning
+            (f"dijkstraedsger_1004_5004_{ASSIGNMENT}.ipynb", DUE - dt.timedelta(days=1)),  # wrong tanh_derivative
         ]:
             info = zipfile.ZipInfo(name, date_time=zip_time(when))
-            zf.writestr(info, solution)
+            zf.writestr(info, wrong if "1004" in name else solution)
     deadline = autograder(
         "deadline", ASSIGNMENT, "--due", "2026-03-01T23:59+00:00", "--penalty", "10", "--per", "day",
         "--extend", "1003=2d", "--course-dir", str(course_dir),
@@ -75,9 +79,9 @@ def test_a_canvas_zip_with_a_roster_is_graded_with_late_penalties(term) -> None:
     run = term["grade"]
     out = run.stdout
     assert run.returncode == 0, out + run.stderr
-    assert "collected 3 submission(s)" in out and "3 with the LMS's submission time" in out
+    assert "collected 4 submission(s)" in out and "4 with the LMS's submission time" in out
     assert "someonenew_1999_5999_notes.txt: ignored, not a notebook" in out
-    assert "handed nothing in: 1004" in out
+    assert "handed nothing in: 1005" in out
     course = Course(root=term["course_dir"])
     from nbgrader.api import Gradebook
 
@@ -108,17 +112,11 @@ def test_export_defaults_under_the_course_folder_and_canvas_format(term) -> None
     full = float(lines[1][5])
     assert by_id["1001"][0] == "Ada Lovelace" and by_id["1001"][3] == "ada@example.edu"
     assert float(by_id["1001"][5]) == full and float(by_id["1002"][5]) == pytest.approx(0.8 * full)
-    assert by_id["1004"][5] == "", "a roster student with no submission has a blank, not a zero from nowhere"
+    assert by_id["1005"][5] == "", "a roster student with no submission has a blank, not a zero from nowhere"
 
 
 def test_feedback_names_tests_cells_wraps_hints_and_needs_no_network(term) -> None:
     course_dir = term["course_dir"]
-    bad = build_submission(ASSIGNMENT, {"tanh_derivative": "def tanh_derivative(t):\n    return 1 - t"})
-    sub = term["tmp"] / "wrong" / "1004"
-    sub.mkdir(parents=True)
-    write_notebook(bad, sub / f"{ASSIGNMENT}.ipynb")
-    run = autograder("grade", ASSIGNMENT, str(sub.parent), "--course-dir", str(course_dir), "--no-progress", *SANDBOX)
-    assert run.returncode == 0, run.stdout + run.stderr
     run = autograder("feedback", ASSIGNMENT, "--course-dir", str(course_dir))
     assert run.returncode == 0, run.stdout + run.stderr
     text = (course_dir / "feedback" / "1004" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.course import CellScore, Course, read_json_notebook
+from autograder.course import CellScore, Course, failure_detail, read_json_notebook
 
 #: Characters allowed in a student id (nbgrader puts it in paths and in the gradebook).
 SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@")
@@ -121,8 +121,8 @@ def grade_student(course: Course, assignment: str, student: str) -> StudentResul
         (result.get("log") or "") + ("\n" + result["error"] if result.get("error") else ""), encoding="utf-8"
     )
     if not result.get("success"):
-        lines = [ln for ln in (result.get("error") or result.get("log") or "").splitlines() if ln.strip()]
-        return StudentResult(student, "error", message=(lines[-1] if lines else "autograde failed"), seconds=elapsed)
+        lines = [ln for ln in failure_detail(result).splitlines() if ln.strip()]  # the cause, not "see above"
+        return StudentResult(student, "error", message=(lines[0] if lines else "autograde failed"), seconds=elapsed)
     cells = course.scores(assignment, student)
     return StudentResult(
         student,

@@ -42,6 +42,8 @@ MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 50_000
 #: Most bytes read from one archive in total.
 MAX_TOTAL_BYTES = 4 * 1024**3
+#: Marks a folder that :func:`collect` wrote (and may replace); it never empties any other folder.
+MARKER = ".autograder-collected"
 
 CANVAS = re.compile(
     r"^(?P<name>[^_/]+?)_(?P<late>late_)?(?P<uid>\d+)_(?P<sub>\d+)_(?P<file>.+)$",
@@ -285,7 +287,8 @@ def collect(
     Args:
         source: Canvas or Moodle submissions zip, or a flat folder of such files.
         assignment: the assignment the notebooks are.
-        dest: output folder (emptied first); nothing is written outside it.
+        dest: output folder: new, empty, or written by an earlier collect (then replaced); nothing is written
+            outside it.
         roster: the class (see :func:`read_roster`); without one, ids come from the file names (Canvas's user
             id; for Moodle the full name as ``first_last``).
         timezone: the zone in which the zip's file times are written (zip times carry none); default the
@@ -309,9 +312,12 @@ def collect(
         sid = _student_id(entry, roster, by_id, by_name, result)
         if sid is not None:
             groups.setdefault(sid, []).append((entry, read))
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    if dest.exists() and any(dest.iterdir()):
+        if not (dest / MARKER).is_file():
+            raise CollectError(f"{dest} exists and holds files collect did not write: choose an empty or new folder")
+        shutil.rmtree(dest)  # an earlier collection of this kind: replaced whole
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / MARKER).write_text(f"written by python -m autograder collect from {source}\n")
     for sid, items in sorted(groups.items()):
         people = {(e.lms, e.lms_id) for e, _ in items}
         if len(people) > 1:

@@ -29,7 +29,7 @@ def make_zip(path: Path, files: dict[str, bytes], when: dt.datetime = WHEN) -> P
 
 
 def written(dest: Path) -> set[str]:
-    return {str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}
+    return {str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file() and p.name != lms.MARKER}
 
 
 @pytest.fixture
@@ -205,3 +205,15 @@ def test_canvas_gradebook_export_works_as_a_roster(tmp_path: Path) -> None:
     )
     (ada,) = read_roster(path)
     assert (ada.id, ada.name, ada.email, ada.sis_id) == ("1001", "Lovelace, Ada", "ada@example.edu", "S1")
+
+
+def test_collect_never_empties_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    src = make_zip(tmp_path / "c.zip", {f"lovelaceada_1001_5001_{A}.ipynb": NB})
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("precious")
+    with pytest.raises(CollectError, match="holds files collect did not write"):
+        collect(src, A, mine)
+    assert (mine / "thesis.tex").read_text() == "precious"
+    collect(src, A, tmp_path / "out")
+    assert sorted(collect(src, A, tmp_path / "out").students) == ["1001"], "its own earlier output is replaced"

@@ -29,12 +29,50 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 GRADING = REPO_ROOT / "grading"
 
 
+def failure_detail(result: dict) -> str:
+    """nbgrader's explanation of a failed step, with the real cause first.
+
+    nbgrader's ``error`` often ends in "Please see the above traceback", while the traceback that says what
+    went wrong (e.g. ``FileNotFoundError: ... 'alembic'``) is only in its ``log``: quote the log's errors.
+    """
+    import re
+
+    error = (result.get("error") or "").strip()
+    log = (result.get("log") or "").strip()
+    causes = [
+        line.strip()
+        for line in log.splitlines()
+        if re.match(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b:?", line)
+        and "NbGraderException" not in line
+    ]
+    errors = [line for line in log.splitlines() if line.startswith("[ERROR]") and "Please see the" not in line]
+    if causes or errors:
+        lines = ([f"cause: {causes[-1]}"] if causes else []) + errors[-5:]
+        return "\n".join(lines)
+    return error or log or "no explanation given by nbgrader"
+
+
 class GradingError(RuntimeError):
     """An nbgrader step failed; the message carries nbgrader's own explanation."""
 
 
 class UnknownAssignment(ValueError):
     """An assignment name that has no source notebook."""
+
+
+def ensure_tools_on_path() -> None:
+    """Put this Python environment's ``bin/`` first on PATH: nbgrader runs ``alembic`` (and kernels) from it.
+
+    Without it, a tool started as ``/venv/bin/python -m autograder`` from a shell where the environment is
+    not activated fails deep inside nbgrader ("Please see the above traceback", with no traceback above).
+    """
+    import os
+    import sys
+
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if not parts or parts[0] != bindir:
+        os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p and p != bindir]])
 
 
 def assignments(source: Path = SOLUTIONS) -> list[str]:
@@ -67,11 +105,16 @@ def load_config(overrides: Config | None = None) -> Config:
     cfg.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "autograder.hidefeedback.HideHiddenTests",
+        "autograder.feedbackhtml.MathToMathML",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    from autograder.feedbackhtml import configure
+
+    configure(cfg)  # tests cells named, hints wrapped, formulas offline (see feedbackhtml)
     from autograder.nbfixes import sanitize_preprocessors
 
     cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()  # nbgrader's, plus a fix (see nbfixes)
+    cfg.AssignLatePenalties.plugin_class = "autograder.late.LatePenalty"  # late_policy.json (see late.py)
     if overrides is not None:
         cfg.merge(overrides)
     return cfg
@@ -121,6 +164,7 @@ class Course:
         if self._api is None:
             from nbgrader.apps import NbGraderAPI
 
+            ensure_tools_on_path()
             Path(self.root).mkdir(parents=True, exist_ok=True)
             self._api = NbGraderAPI(config=self.config())
         return self._api
@@ -137,8 +181,7 @@ class Course:
 
     def _check(self, result: dict, what: str) -> dict:
         if not result.get("success"):
-            detail = (result.get("error") or "").strip() or (result.get("log") or "").strip()
-            raise GradingError(f"{what} failed:\n{detail}")
+            raise GradingError(f"{what} failed:\n{failure_detail(result)}")
         return result
 
     def generate_assignment(self, assignment: str) -> Path:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.course import CellScore, Course, read_json_notebook
+from autograder.course import CellScore, Course, failure_detail, read_json_notebook
 
 #: Characters allowed in a student id (nbgrader puts it in paths and in the gradebook).
 SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@")
@@ -48,6 +48,19 @@ def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
     return None, f"{len(notebooks)} notebooks and none named {assignment}.ipynb ({names})"
 
 
+def submission_timestamp(folder: Path) -> str | None:
+    """The text of nbgrader's ``timestamp.txt`` in ``folder`` if it holds a time nbgrader can read, else None."""
+    from nbgrader.utils import parse_utc
+
+    path = Path(folder) / "timestamp.txt"
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        parse_utc(text)
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError):
+        return None
+    return text or None
+
+
 def import_submissions(
     course: Course, assignment: str, folder: Path
 ) -> tuple[list[str], dict[str, str], dict[str, str]]:
@@ -77,7 +90,12 @@ def import_submissions(
         except ValueError as exc:
             problems[student] = str(exc)
             continue
+        stamp = submission_timestamp(path.parent)
         course.submit(assignment, student, nb)
+        if stamp is not None:  # nbgrader's own record of when it was handed in (late penalties)
+            (course.path("submitted", student, assignment).parent / "timestamp.txt").write_text(stamp)
+        elif (path.parent / "timestamp.txt").is_file():
+            note = "; ".join(filter(None, [note, "timestamp.txt unreadable: graded as on time"]))
         imported.append(student)
         if note:
             notes[student] = note
@@ -103,8 +121,8 @@ def grade_student(course: Course, assignment: str, student: str) -> StudentResul
         (result.get("log") or "") + ("\n" + result["error"] if result.get("error") else ""), encoding="utf-8"
     )
     if not result.get("success"):
-        lines = [ln for ln in (result.get("error") or result.get("log") or "").splitlines() if ln.strip()]
-        return StudentResult(student, "error", message=(lines[-1] if lines else "autograde failed"), seconds=elapsed)
+        lines = [ln for ln in failure_detail(result).splitlines() if ln.strip()]  # the cause, not "see above"
+        return StudentResult(student, "error", message=(lines[0] if lines else "autograde failed"), seconds=elapsed)
     cells = course.scores(assignment, student)
     return StudentResult(
         student,

@@ -6,9 +6,13 @@ The repository URL is ``[project.urls] Repository`` in ``pyproject.toml``. Forks
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: no tomllib in the standard library
+    tomllib = None
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Where Colab clones the repository.
@@ -35,8 +39,19 @@ if "google.colab" in sys.modules:
 
 def repository_url(pyproject: Path = REPO_ROOT / "pyproject.toml") -> str:
     """Return the course repository's URL from ``pyproject.toml`` (``[project.urls] Repository``)."""
-    with open(pyproject, "rb") as f:
-        return tomllib.load(f)["project"]["urls"]["Repository"]
+    if tomllib is not None:
+        with open(pyproject, "rb") as f:
+            return tomllib.load(f)["project"]["urls"]["Repository"]
+    return _repository_url_without_tomllib(Path(pyproject).read_text(encoding="utf-8"))
+
+
+def _repository_url_without_tomllib(text: str) -> str:
+    """``Repository = "..."`` of the ``[project.urls]`` table, read without a TOML parser (Python 3.10)."""
+    table = re.search(r"^\[project\.urls\][^\n]*\n(.*?)(?=^\[|\Z)", text, flags=re.M | re.S)
+    match = table and re.search(r"^\s*Repository\s*=\s*[\"']([^\"']+)[\"']", table.group(1), flags=re.M)
+    if not match:
+        raise ValueError('pyproject.toml has no [project.urls] Repository = "..."')
+    return match.group(1)
 
 
 def branch() -> str:

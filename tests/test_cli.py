@@ -135,7 +135,11 @@ def test_unknown_assignment_and_missing_folder_are_clear_errors(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    "command", ["list", "release", "check", "grade", "review", "feedback", "export", "to-py", "from-py"]
+    "command",
+    [
+        *["list", "release", "check", "grade", "review", "feedback", "export", "to-py", "from-py"],
+        *["collect", "deadline", "similarity"],
+    ],
 )
 def test_every_command_has_help(command: str) -> None:
     run = autograder(command, "--help")

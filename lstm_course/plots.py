@@ -60,7 +60,8 @@ def plot_confusion_matrix(
     Args:
         cm: (K, K) counts.
         labels: K class names.
-        normalize: show each row as fractions of its true class (counts are printed in the cells).
+        normalize: show each row as fractions of its true class (counts are printed in the cells); the colour
+            bar is labelled accordingly.
         title: axes title.
         ax: axes to draw on (default: a new figure).
     """
@@ -69,7 +70,8 @@ def plot_confusion_matrix(
         _, ax = plt.subplots(figsize=(1.0 + 0.6 * len(labels), 0.8 + 0.6 * len(labels)))
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     im = ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if normalize else None)
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    colorbar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    colorbar.set_label("fraction of the true class" if normalize else "count")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")

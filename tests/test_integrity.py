@@ -32,10 +32,10 @@ def variants(assignment: str) -> list:
 @pytest.mark.parametrize("assignment", assignments())
 def test_solutions_student_versions_and_wrong_answers_are_not_flagged(assignment: str) -> None:
     release = released(assignment)
-    assert static_flags(build_submission(assignment, {}), release) == []
-    assert static_flags(release, release) == []
+    assert static_flags(build_submission(assignment, {}), release, assignment) == []
+    assert static_flags(release, release, assignment) == []
     for variant in variants(assignment):
-        flags = static_flags(build_submission(assignment, variant.replace), release)
+        flags = static_flags(build_submission(assignment, variant.replace), release, assignment)
         assert flags == [], f"{variant.name} is a wrong answer, not cheating, yet: {flags}"
 
 

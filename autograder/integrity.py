@@ -26,6 +26,7 @@ import re
 from nbformat import NotebookNode
 
 from autograder.authoring import cell_kind
+from autograder.outputsafety import fold, mixed_words, output_text, plain_text
 
 #: Names a student cell must not rebind at the top level: the checking machinery's vocabulary.
 PROTECTED = {
@@ -76,9 +77,13 @@ SUSPICIOUS_ATTRIBUTES = {
     "putenv", "__reduce__", "__reduce_ex__", "__setstate__", "__loader__", "__spec__",
 }  # fmt: skip
 #: Output text that imitates a test result (nbgrader's tests are silent when they pass).
+#: Matched on :func:`autograder.outputsafety.plain_text` (tags stripped, look-alike letters folded). A
+#: student's own "test ok" while debugging is no imitation: only claims of the suite's or the grader's verdict.
 FAKE_OUTPUT = re.compile(
-    r"(\b(all\s+)?(tests?|checks?)\b[^\n]{0,40}\b(pass(ed)?|ok|succeeded|correct)\b|[\u2713\u2714\u2705]"
-    r"|\bfull\s+marks\b|\b\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*(points?|marks?|pts)\b)",
+    r"(\ball\b[^\n]{0,30}\b(tests?|checks?)\b[^\n]{0,30}\b(pass(ed)?|succeeded|correct|ok)\b"
+    r"|\b(tests?|checks?)\s+(have\s+)?(passed|succeeded)\b|[\u2713\u2714\u2705\u2611]"
+    r"|\bfull\s+(marks|score)\b|\b\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*(points?|marks?|pts)\b"
+    r"|\b(score|grade|points?|marks?)\s*[:=]\s*\d+(\.\d+)?\s*(/|out\s+of)\s*\d+)",
     re.IGNORECASE,
 )
 
@@ -180,6 +185,7 @@ def code_flags(source: str | list[str], protected: set[str], policy=None, import
     imports = imports or {}
     flags: list[str] = []
     written_get_ipython = "get_ipython" in source
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
         magic = _magic_call(node)
         if magic is None:
@@ -259,7 +265,7 @@ def code_flags(source: str | list[str], protected: set[str], policy=None, import
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SUSPICIOUS_CALLS:
             if node.func.id != "get_ipython" or written_get_ipython:
                 flags.append(f"calls `{node.func.id}()`")
-        elif isinstance(node, ast.Name) and node.id in SUSPICIOUS_NAMES:
+        elif isinstance(node, ast.Name) and node.id in SUSPICIOUS_NAMES and id(node) not in called:
             if node.id != "get_ipython" or written_get_ipython:
                 flags.append(f"uses `{node.id}`")
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -450,17 +456,20 @@ def output_flags(executed: NotebookNode, release: NotebookNode | None = None) ->
     for cell in executed.cells:
         if cell.cell_type != "code":
             continue
-        text = "".join(
-            o.get("text", "") if o.get("output_type") == "stream" else str(o.get("data", {}).get("text/plain", ""))
-            for o in cell.get("outputs", [])
-        )
+        outputs = cell.get("outputs", [])
+        text = plain_text(outputs)
         own = cell_kind(cell) in ("tests", "locked", "setup") or _norm(cell.source) in unchanged
+        source = fold(cell.source)
         if own:
-            text = "\n".join(line for line in text.splitlines() if not line.strip() or line.strip() not in cell.source)
+            text = "\n".join(line for line in text.splitlines() if not line.strip() or line.strip() not in source)
+        where = _meta(cell).get("grade_id") or cell.get("id") or "?"
         match = FAKE_OUTPUT.search(text)
         if match:
-            where = _meta(cell).get("grade_id") or cell.get("id") or "?"
             flags.append(f"cell {where!r} prints {match.group(0)!r}, which imitates a test result")
+        raw = "\n".join(output_text(o) for o in outputs)
+        mixed = [w for w in mixed_words(raw) if own is False or w not in cell.source]
+        if mixed:
+            flags.append(f"cell {where!r} prints {mixed[0]!r}, a word mixing Latin with Cyrillic or Greek letters")
     return flags
 
 

@@ -480,8 +480,10 @@ def chown_tree(path: Path, uid: int) -> None:
             os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
 
 
-#: Characters of an error's message and of each of its traceback lines kept when a cell's output is over its cap.
+#: Characters of an error's message and of each of its traceback lines kept when an error is over ERROR_MAX.
 ERROR_KEEP = 2000
+#: Bytes an error output may take before it is shortened (a long traceback of the course's checks is fine).
+ERROR_MAX = 64 * 1024
 
 
 def output_size(output: dict) -> int:
@@ -514,7 +516,7 @@ def cap_outputs(outputs: list, cell_limit: int, notebook_left: int) -> tuple[lis
     for out in outputs:
         size = output_size(out)
         if out.get("output_type") == "error":
-            if size > ERROR_KEEP * 4:
+            if size > ERROR_MAX:
                 out, cut = shrink_error(out), True
                 size = output_size(out)
             kept.append(out)
@@ -689,7 +691,7 @@ class SandboxExecute(Execute):
         self._out_bytes[cell_index] = used + size
         limit = min(self.output_kb * 1024, self.notebook_output_kb * 1024 - self._nb_bytes)
         if msg.get("msg_type") == "error":
-            if size > ERROR_KEEP * 4:
+            if size > ERROR_MAX:
                 small = shrink_error(content)
                 msg = {**msg, "content": {k: small[k] for k in ("ename", "evalue", "traceback")}}
             return super().output(outs, msg, display_id, cell_index)

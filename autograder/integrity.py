@@ -49,9 +49,11 @@ SUSPICIOUS_NAMES = SUSPICIOUS_CALLS | {"__builtins__", "_ip", "__IPYTHON__", "__
 SUSPICIOUS_MODULES = {
     "builtins", "importlib", "ctypes", "gc", "inspect", "IPython", "unittest", "ipykernel", "jupyter_client",
     "zmq", "traitlets", "code", "codeop", "marshal", "pickle", "dill", "cloudpickle", "base64", "binascii",
-    "codecs", "zlib", "bz2", "lzma", "runpy", "types", "threading", "_thread", "atexit", "signal", "weakref",
+    "codecs", "zlib", "bz2", "lzma", "runpy", "types", "threading", "_thread", "atexit", "weakref",
     "sysconfig", "site", "pdb", "bdb", "trace", "faulthandler", "nbformat", "nbgrader", "nbclient",
 }  # fmt: skip
+#: Submodules of suspicious packages that an honest answer uses (``from IPython.display import Markdown``).
+HARMLESS_MODULES = {"IPython.display"}
 #: Magics a student cell may use (their Python arguments and cell bodies are scanned like the rest).
 SAFE_MAGICS = {
     "time", "timeit", "prun", "capture", "matplotlib", "pinfo", "pinfo2", "psearch", "pdoc", "pdef", "psource",
@@ -271,7 +273,7 @@ def code_flags(source: str | list[str], protected: set[str], policy=None, import
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for mod in mods:
-                if mod.split(".")[0] in SUSPICIOUS_MODULES:
+                if mod.split(".")[0] in SUSPICIOUS_MODULES and mod not in HARMLESS_MODULES:
                     flags.append(f"imports `{mod}`")
         if isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_ATTRIBUTES:
             flags.append(f"uses `{_dotted(node)}`")

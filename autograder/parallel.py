@@ -53,7 +53,7 @@ from traitlets import Bool, Integer, Unicode
 from traitlets.config import Config
 
 from autograder.course import REPO_ROOT, CellScore, Course, read_json_notebook
-from autograder.grading import StudentResult, admit
+from autograder.grading import StudentResult, admit, max_cells, printable
 from autograder.outputsafety import sanitize_outputs
 from autograder.sandbox import SANDBOX_UID_BASE, Limits, UidLease, cap_outputs, make_scratch
 
@@ -554,6 +554,7 @@ def finish_student(
             flags += output_flags(nbformat.read(executed, as_version=4), release_nb)
         except Exception:  # an unreadable executed notebook is reported by InjectExecuted
             pass
+    flags = [printable(f) for f in flags]  # they quote the student's code and output: no escape sequences
     previous = read_marker(course, assignment, student) or {}
     try:
         parent_result = parent.autograde(assignment, student)
@@ -711,12 +712,13 @@ def _grade_class(
     parent = parent_course(course, work, options.limits)
     results: list[StudentResult] = []
     todo: list[str] = []
+    limit = max_cells(course, assignment)
     for student in names:
         submitted = course.path("submitted", student, assignment)
         if not submitted.is_file():
             results.append(StudentResult(student, "error", message="no submission in submitted/"))
             continue
-        refused = admit(submitted, submitted.parent.parent)
+        refused = admit(submitted, submitted.parent.parent, limit)
         if refused:  # e.g. a symbolic link put into submitted/ by hand or by an exchange
             results.append(StudentResult(student, "error", message=refused))
             continue

@@ -630,7 +630,9 @@ def test_feedback_of_flagged_and_graded_students_hides_hidden_tests(graded) -> N
         text = (course_dir / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
         assert "BEGIN HIDDEN TESTS" not in text and "_ref_sigmoid" not in text
     banner = (course_dir / "feedback" / "html_banner" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
-    assert "display: none !important" not in banner and "color: green" not in banner, "the student's CSS is kept"
+    # Its code is shown (escaped); its output's <style> and style attribute are not kept as markup.
+    assert "<style>.output_error" not in banner and "<h2 style=" not in banner, "the student's CSS is kept"
+    assert "Score: 10 / 10" in banner, "the banner's text is kept, as text the instructor can see"
     for student in ("link_to_solution", "link_to_other"):  # never imported: no feedback, least of all the solution
         assert not (course_dir / "feedback" / student).exists()
     for student in ("error_flood", "metadata_flood"):

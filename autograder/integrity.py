@@ -5,15 +5,19 @@ Three kinds of evidence, each giving human-readable *flags*; a flagged submissio
 
 1. :func:`static_flags` compares the submitted notebook with the released student version (edited,
    deleted, duplicated or added graded cells, changed cell ids, nbgrader metadata or kernel) and scans the
-   code students wrote for tricks (rebinding the checking functions, numpy.testing or builtins, ``__eq__``
-   overrides, ``exec``/``eval``/``sys.modules``/``get_ipython`` games).
-2. :func:`snapshot_code` / :func:`read_probe`: right after the kernel starts, before any student code, the
-   grader records the identity of the checking functions, numpy's comparison functions, key builtins and
-   IPython's error display; before every tests cell it asks the kernel whether any of them changed.
-3. :func:`output_flags`: text in the executed notebook that imitates test results.
+   code students wrote, magics parsed as IPython runs them and aliases followed, for tricks (rebinding the
+   checking functions, numpy.testing or builtins, ``__eq__`` overrides, ``exec``/``eval``/``vars``/
+   ``sys.modules`` games, IPython reached through ``get_ipython`` or ``exit._ip``, decoders and the
+   ``NBGRADER_EXECUTION`` switch) and for what the assignment's :mod:`autograder.policies` forbid (a NumPy
+   exercise solved with PyTorch or with the notebook's own reference helpers).
+2. :func:`snapshot_code`: right after the kernel starts, before any student code, the grader installs
+   :mod:`autograder.kernelguard`; before every tests cell it reports what changed and puts it back, after
+   every tests cell it reports what the cell's run changed (:class:`autograder.sandbox.SandboxExecute`).
+3. :func:`output_flags`: output in the executed notebook that imitates test results, read as a person sees
+   it (tags stripped, look-alike letters folded: :mod:`autograder.outputsafety`).
 
-These catch the usual tricks, not a determined attacker who has read this file: everything in (2) runs in
-the student's own process.
+(2) runs in the student's own process: what that leaves open is listed in autograder/README.md ("What
+decides a grade, and what remains unprotected").
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ started inside ``bwrap`` (Debian/Ubuntu package ``bubblewrap``):
 
 The kernel talks to nbgrader over Unix sockets (ZeroMQ ``ipc`` transport) in a per-submission runtime
 folder, which works without a network. Time is limited by nbgrader per cell and by :class:`SandboxExecute`
-per notebook; a cell that floods its output is cut. What this does *not* protect against is listed in
-autograder/README.md.
+per notebook; outputs are capped in bytes per cell and per notebook (:func:`cap_outputs`); the kernel guard
+(:mod:`autograder.kernelguard`) runs around every tests cell. What this does *not* protect against is listed
+in autograder/README.md.
 """
 
 from __future__ import annotations

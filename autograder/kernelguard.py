@@ -6,7 +6,8 @@ object, ``sys.modules["_ag_<token>"]``, whose functions the grader calls through
 (evaluated by IPython with ``eval``: no input transformer, AST transformer or ``pre_run_cell`` event sees them):
 
 - ``record(names)``: after each course-owned cell (setup, locked, tests), remember what the functions,
-  classes and modules it defined are (object and code), so that a later rebinding is seen and undone;
+  classes and modules it defined are (object and code), so that a later rebinding is seen and undone
+  (other objects, such as a trained model, are working state that later cells may rebind);
 - ``guard()``: before each tests cell, report what changed since the snapshot (builtins, numpy's comparison
   functions, ``lstm_course.checks`` and its private helpers, IPython's and ipykernel's methods and objects, input and
   AST transformers, event callbacks, custom exception handlers, ``sys.stdout``/``stderr``, the notebook's
@@ -170,11 +171,17 @@ def install(token, builtin_names):
     def answer(found):
         return token + ":" + ",".join(dict.fromkeys(found))
 
+    kinds = (types.FunctionType, types.BuiltinFunctionType, types.ModuleType, type)
+
     def record(names):
+        # Functions, classes and modules only: objects (a model, a figure) are the notebook's working state,
+        # which later cells, the student's included, rebind as they should.
         for name in names:
             obj = ip.user_ns.get(name)
-            if callable(obj) or isinstance(obj, types.ModuleType):
+            if isinstance(obj, kinds):
                 recorded[name] = (obj, getattr(obj, "__code__", None))
+            else:
+                recorded.pop(name, None)
         return answer([])
 
     def guard():

@@ -206,7 +206,7 @@ def grade_one(spec: dict) -> dict:
             target = work / path.relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-    from autograder.sandbox import SandboxExecute
+    from autograder.sandbox import SandboxExecute, course_cell_digests
 
     extra = Config()
     extra.Autograde.autograde_preprocessors = [SandboxExecute]
@@ -214,6 +214,8 @@ def grade_one(spec: dict) -> dict:
     extra.SandboxExecute.output_kb = limits.output_kb
     extra.SandboxExecute.notebook_output_kb = limits.notebook_output_kb
     extra.SandboxExecute.report_path = str(scratch / "report.json")
+    with contextlib.suppress(OSError, ValueError):
+        extra.SandboxExecute.course_cells = course_cell_digests(src / f"{assignment}.ipynb")
     extra.SandboxKernelManager.scratch = str(scratch / "box")
     extra.SandboxKernelManager.runtime = str(runtime)
     extra.SandboxKernelManager.use_bwrap = bool(spec["sandbox"])

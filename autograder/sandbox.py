@@ -44,7 +44,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Enum, Integer, Unicode, default
+from traitlets import Bool, Enum, Integer, List, Unicode, default
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Course folders the kernel may read (the helper package and the data), mounted read-only.
@@ -553,6 +553,23 @@ def bound_names(source: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def cell_digest(source: str) -> str:
+    """sha256 of a cell's code, trailing spaces and blank lines ignored."""
+    import hashlib
+
+    text = "\n".join(line.rstrip() for line in source.strip().splitlines())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def course_cell_digests(notebook: Path) -> list[str]:
+    """Digests of the ordinary code cells (no nbgrader metadata) of a source notebook: the course's own code,
+    whose definitions the guard records like those of locked cells when a submission runs them unchanged."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    return [cell_digest(c.source) for c in nb.cells if c.cell_type == "code" and not c.metadata.get("nbgrader")]
+
+
 class SandboxExecute(Execute):
     """nbgrader's Execute with the kernel in the sandbox, a per-notebook time budget, output caps in bytes
     (per cell and per notebook) and the kernel guard of :mod:`autograder.kernelguard` around every tests cell:
@@ -568,6 +585,9 @@ class SandboxExecute(Execute):
     output_kb = Integer(Limits.output_kb, help="output kept per cell (KiB)").tag(config=True)
     notebook_output_kb = Integer(Limits.notebook_output_kb, help="output kept per notebook (KiB)").tag(config=True)
     report_path = Unicode("", help="where to write what was observed (JSON)").tag(config=True)
+    course_cells = List(Unicode(), help="sha256 of the course's ordinary code cells (see course_cell_digests)").tag(
+        config=True
+    )
     # The sandbox is thrown away after the notebook: no need to wait for a graceful kernel shutdown.
     shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
 
@@ -665,6 +685,7 @@ class SandboxExecute(Execute):
         cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         self._cap(cell, cell_index)
         own = tests or (meta.get("locked") and not meta.get("solution"))
+        own = own or (not meta and cell_digest(cell.source) in set(self.course_cells))  # the course's own code
         if own and self.kc is not None and self._report.get("snapshot"):
             names = bound_names(cell.source)
             if names:  # what the course's own cell defined (first: it may redefine a name on purpose)

@@ -509,8 +509,9 @@ def test_the_run_finishes_and_reports_every_student(graded) -> None:
         if graded["adversaries"].get(student, Adversary("", "")).sandbox_only and not SANDBOX:
             continue
         row(run.stdout, student)  # every student has a row
-    # Two workers, one 10 s loop and one 10 s sleep, everything else seconds: far below one notebook limit each.
-    assert graded["seconds"] < 600
+    # Two workers, 42 students, one 60 s time budget and a few 10 s loops and sleeps, everything else seconds:
+    # far below one notebook limit each (665 s measured on 2 cores shared with six other sessions' tests).
+    assert graded["seconds"] < 1200
 
 
 ADVERSARIES = [

@@ -17,6 +17,75 @@ from autograder.course import CellScore, Course, failure_detail, read_json_noteb
 
 #: Characters allowed in a student id (nbgrader puts it in paths and in the gradebook).
 SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@")
+#: Largest notebook file accepted (MB): a bigger one is not graded (its outputs would be carried everywhere).
+MAX_NOTEBOOK_MB = 64
+#: Cells a submission may have beyond the released notebook's: ``max(MIN_EXTRA_CELLS, EXTRA_CELLS_FACTOR x
+#: released)``. 100,000 cells would take the worker past its time limit and feedback minutes and gigabytes.
+MIN_EXTRA_CELLS, EXTRA_CELLS_FACTOR = 300, 3
+
+
+def printable(text: object) -> str:
+    """``text`` safe to print on a terminal: control characters (escape sequences, carriage returns, bidi
+    overrides) shown as ``\\x1b``-style escapes."""
+    import unicodedata
+
+    out = []
+    for ch in str(text):
+        if ch in "\t" or (unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")):
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+def admit(path: Path, folder: Path, max_cells: int | None = None) -> str:
+    """Why the notebook at ``path`` in the student's ``folder`` must not be graded ('' if it may).
+
+    Refused: a symbolic or hard link (to the solutions, to another student's notebook), a path that leaves
+    the student's folder, a file over :data:`MAX_NOTEBOOK_MB`, more than ``max_cells`` cells.
+    """
+    import os
+
+    folder = Path(folder)
+    if folder.is_symlink():
+        return "the student's folder is a symbolic link: not graded"
+    for part in [path, *path.parents]:
+        if part == folder:
+            break
+        if part.is_symlink():
+            return f"{printable(path.name)} is a symbolic link, not the student's own file: not graded"
+    try:
+        info = os.stat(path, follow_symlinks=False)
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except OSError as exc:
+        return f"{printable(path.name)} cannot be read ({exc.strerror})"
+    if not inside:
+        return f"{printable(path.name)} is outside the student's folder: not graded"
+    if info.st_nlink > 1:
+        return f"{printable(path.name)} is a hard link to another file, not the student's own: not graded"
+    if info.st_size > MAX_NOTEBOOK_MB * 1024 * 1024:
+        return f"{printable(path.name)} is {info.st_size / 1024**2:.0f} MB (at most {MAX_NOTEBOOK_MB} MB): not graded"
+    if max_cells is not None:
+        import json
+
+        try:
+            cells = json.loads(path.read_bytes()).get("cells", [])
+        except (ValueError, AttributeError):
+            return ""  # a broken notebook: read_json_notebook says what is wrong
+        if isinstance(cells, list) and len(cells) > max_cells:
+            return f"the notebook has {len(cells)} cells (at most {max_cells} accepted): not graded"
+    return ""
+
+
+def max_cells(course: Course, assignment: str) -> int | None:
+    """Cells a submission of ``assignment`` may have (see :data:`MIN_EXTRA_CELLS`), None if unknown."""
+    from autograder.course import source_notebook
+
+    try:
+        released = len(read_json_notebook(source_notebook(assignment, Path(course.source))).cells)
+    except (OSError, ValueError):
+        return None
+    return released + max(MIN_EXTRA_CELLS, EXTRA_CELLS_FACTOR * released)
 
 
 @dataclass
@@ -41,10 +110,10 @@ def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
             return candidate, ""
     notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     if len(notebooks) == 1:
-        return notebooks[0], f"used {notebooks[0].name} (expected {assignment}.ipynb)"
+        return notebooks[0], f"used {printable(notebooks[0].name)} (expected {assignment}.ipynb)"
     if not notebooks:
-        return None, f"no notebook: expected {assignment}.ipynb in {folder}"
-    names = ", ".join(p.name for p in notebooks[:5])
+        return None, f"no notebook: expected {assignment}.ipynb in {printable(folder)}"
+    names = ", ".join(printable(p.name) for p in notebooks[:5])
     return None, f"{len(notebooks)} notebooks and none named {assignment}.ipynb ({names})"
 
 
@@ -76,6 +145,7 @@ def import_submissions(
     imported: list[str] = []
     problems: dict[str, str] = {}
     notes: dict[str, str] = {}
+    limit = max_cells(course, assignment)
     for student_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         student = student_dir.name
         if not set(student) <= SAFE_ID:
@@ -85,10 +155,14 @@ def import_submissions(
         if path is None:
             problems[student] = note
             continue
+        refused = admit(path, student_dir, limit)
+        if refused:
+            problems[student] = refused
+            continue
         try:
             nb = read_json_notebook(path)
         except ValueError as exc:
-            problems[student] = str(exc)
+            problems[student] = printable(exc)
             continue
         stamp = submission_timestamp(path.parent)
         course.submit(assignment, student, nb)
@@ -163,7 +237,7 @@ def format_table(results: list[StudentResult]) -> str:
     """A plain-text score table, one row per student."""
     if not results:
         return "(no students)"
-    width = max(7, *(len(r.student) for r in results))
+    width = max(7, *(len(printable(r.student)) for r in results))
     rows = [f"{'student':<{width}}  {'status':<8}  {'score':>11}  {'time':>6}  note"]
     for r in results:
         if r.status == "graded":
@@ -174,7 +248,8 @@ def format_table(results: list[StudentResult]) -> str:
             score = f"0 / {r.max_score:g}"
         else:
             score = "-"
-        rows.append(f"{r.student:<{width}}  {r.status:<8}  {score:>11}  {r.seconds:5.1f}s  {r.message}")
+        student, message = printable(r.student), printable(r.message)
+        rows.append(f"{student:<{width}}  {r.status:<8}  {score:>11}  {r.seconds:5.1f}s  {message}")
     counts = {s: sum(r.status == s for r in results) for s in ("graded", "review", "rejected", "error")}
     rows.append(
         f"{counts['graded']} graded, {counts['review']} held for review (score 0 until accepted), "

@@ -5,15 +5,19 @@ Three kinds of evidence, each giving human-readable *flags*; a flagged submissio
 
 1. :func:`static_flags` compares the submitted notebook with the released student version (edited,
    deleted, duplicated or added graded cells, changed cell ids, nbgrader metadata or kernel) and scans the
-   code students wrote for tricks (rebinding the checking functions, numpy.testing or builtins, ``__eq__``
-   overrides, ``exec``/``eval``/``sys.modules``/``get_ipython`` games).
-2. :func:`snapshot_code` / :func:`read_probe`: right after the kernel starts, before any student code, the
-   grader records the identity of the checking functions, numpy's comparison functions, key builtins and
-   IPython's error display; before every tests cell it asks the kernel whether any of them changed.
-3. :func:`output_flags`: text in the executed notebook that imitates test results.
+   code students wrote, magics parsed as IPython runs them and aliases followed, for tricks (rebinding the
+   checking functions, numpy.testing or builtins, ``__eq__`` overrides, ``exec``/``eval``/``vars``/
+   ``sys.modules`` games, IPython reached through ``get_ipython`` or ``exit._ip``, decoders and the
+   ``NBGRADER_EXECUTION`` switch) and for what the assignment's :mod:`autograder.policies` forbid (a NumPy
+   exercise solved with PyTorch or with the notebook's own reference helpers).
+2. :func:`snapshot_code`: right after the kernel starts, before any student code, the grader installs
+   :mod:`autograder.kernelguard`; before every tests cell it reports what changed and puts it back, after
+   every tests cell it reports what the cell's run changed (:class:`autograder.sandbox.SandboxExecute`).
+3. :func:`output_flags`: output in the executed notebook that imitates test results, read as a person sees
+   it (tags stripped, look-alike letters folded: :mod:`autograder.outputsafety`).
 
-These catch the usual tricks, not a determined attacker who has read this file: everything in (2) runs in
-the student's own process.
+(2) runs in the student's own process: what that leaves open is listed in autograder/README.md ("What
+decides a grade, and what remains unprotected").
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import re
 from nbformat import NotebookNode
 
 from autograder.authoring import cell_kind
+from autograder.outputsafety import fold, mixed_words, output_text, plain_text
 
 #: Names a student cell must not rebind at the top level: the checking machinery's vocabulary.
 PROTECTED = {
@@ -40,22 +45,51 @@ WATCHED_MODULES = {"numpy", "lstm_course", "builtins", "sys", "math", "IPython"}
 #: Calls that have no place in an answer and are the usual ways around the checks above.
 SUSPICIOUS_CALLS = {
     "exec", "eval", "compile", "__import__", "globals", "setattr", "delattr", "get_ipython", "breakpoint",
+    "locals", "vars",
 }  # fmt: skip
-SUSPICIOUS_MODULES = {"builtins", "importlib", "ctypes", "gc", "inspect", "IPython", "unittest"}
+#: Names that reach the interpreter or IPython however they are used (called, stored, put in a list):
+#: ``f = get_ipython``, ``[get_ipython][0]()``, ``vars()['check_close'] = ...``.
+SUSPICIOUS_NAMES = SUSPICIOUS_CALLS | {"__builtins__", "_ip", "__IPYTHON__", "__loader__", "__spec__"}
+SUSPICIOUS_MODULES = {
+    "builtins", "importlib", "ctypes", "gc", "inspect", "IPython", "unittest", "ipykernel", "jupyter_client",
+    "zmq", "traitlets", "code", "codeop", "marshal", "pickle", "dill", "cloudpickle", "base64", "binascii",
+    "codecs", "zlib", "bz2", "lzma", "runpy", "types", "threading", "_thread", "atexit", "weakref",
+    "sysconfig", "site", "pdb", "bdb", "trace", "faulthandler", "nbformat", "nbgrader", "nbclient",
+}  # fmt: skip
+#: Submodules of suspicious packages that an honest answer uses (``from IPython.display import Markdown``).
+HARMLESS_MODULES = {"IPython.display"}
+#: Magics a student cell may use (their Python arguments and cell bodies are scanned like the rest).
+SAFE_MAGICS = {
+    "time", "timeit", "prun", "capture", "matplotlib", "pinfo", "pinfo2", "psearch", "pdoc", "pdef", "psource",
+    "who", "whos", "who_ls", "precision", "pprint", "lsmagic", "magic", "pwd", "pip", "conda",
+}  # fmt: skip
+#: Magics whose argument (after options) or cell body is Python code.
+CODE_MAGICS = {"time", "timeit", "prun", "capture"}
+#: Text of a string that reaches the grader's switches or decodes a payload.
+SUSPICIOUS_STRINGS = re.compile(r"NBGRADER|^(rot_?13|base64|hex(_codec)?|zlib(_codec)?|bz2|uu|unicode_escape)$", re.I)
 #: Dunder methods that make an object pass comparisons it should fail.
 COMPARISON_DUNDERS = {
     "__eq__", "__ne__", "__bool__", "__array_ufunc__", "__array_function__", "__lt__", "__le__", "__gt__", "__ge__",
-    "__abs__", "__float__", "__array__", "__getattr__",
+    "__abs__", "__float__", "__array__", "__getattr__", "__getattribute__", "__setattr__", "__del__",
+    "__instancecheck__", "__subclasscheck__", "__init_subclass__", "__set_name__", "__index__", "__array_wrap__",
+    "__array_finalize__", "__array_priority__", "__complex__", "__round__",
 }  # fmt: skip
 #: Attributes whose use in an answer is a way around the checks (frames, code objects, module tables, hooks).
 SUSPICIOUS_ATTRIBUTES = {
     "modules", "settrace", "setprofile", "excepthook", "__code__", "__globals__", "__builtins__", "__class__",
-    "__subclasses__", "f_back", "f_globals", "f_locals",
+    "__subclasses__", "f_back", "f_globals", "f_locals", "_ip", "__dict__", "__closure__", "__func__", "__self__",
+    "__mro__", "__bases__", "__base__", "__wrapped__", "__defaults__", "__kwdefaults__", "_getframe", "addaudithook",
+    "displayhook", "breakpointhook", "gi_frame", "tb_frame", "cr_frame", "ag_frame", "environ", "getenv",
+    "putenv", "__reduce__", "__reduce_ex__", "__setstate__", "__loader__", "__spec__",
 }  # fmt: skip
 #: Output text that imitates a test result (nbgrader's tests are silent when they pass).
+#: Matched on :func:`autograder.outputsafety.plain_text` (tags stripped, look-alike letters folded). A
+#: student's own "test ok" while debugging is no imitation: only claims of the suite's or the grader's verdict.
 FAKE_OUTPUT = re.compile(
-    r"(\b(all\s+)?(tests?|checks?)\b[^\n]{0,40}\b(pass(ed)?|ok|succeeded|correct)\b|[\u2713\u2714\u2705]"
-    r"|\bfull\s+marks\b|\b\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*(points?|marks?|pts)\b)",
+    r"(\ball\b[^\n]{0,30}\b(tests?|checks?)\b[^\n]{0,30}\b(pass(ed)?|succeeded|correct|ok)\b"
+    r"|\b(tests?|checks?)\s+(have\s+)?(passed|succeeded)\b|[\u2713\u2714\u2705\u2611]"
+    r"|\bfull\s+(marks|score)\b|\b\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*(points?|marks?|pts)\b"
+    r"|\b(score|grade|points?|marks?)\s*[:=]\s*\d+(\.\d+)?\s*(/|out\s+of)\s*\d+)",
     re.IGNORECASE,
 )
 
@@ -71,6 +105,43 @@ def _norm(source: str | list[str]) -> str:
 
 def _strip_magics(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def _to_python(source: str) -> str:
+    """A cell as the Python IPython runs: magics become ``get_ipython().run_line_magic(...)`` calls."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # IPython cannot transform it: the cell will not run either
+        return _strip_magics(source)
+
+
+MAGIC_CALLS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
+
+
+def _magic_call(node: ast.AST) -> tuple[str, list[str]] | None:
+    """``(method, constant arguments)`` of a ``get_ipython().<magic method>(...)`` call, else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MAGIC_CALLS):
+        return None
+    inner = node.func.value
+    if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "get_ipython"):
+        return None
+    args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else "" for a in node.args]
+    return node.func.attr, args
+
+
+def _magic_code(line: str) -> str:
+    """The Python code in a line magic's argument (``-n 10 -r 3 f(x)`` -> ``f(x)``), '' if none parses."""
+    words = line.split()
+    for start in range(len(words) + 1):
+        code = " ".join(words[start:])
+        try:
+            ast.parse(code)
+            return code
+        except SyntaxError:
+            continue
+    return ""
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -98,20 +169,57 @@ def _dotted(node: ast.AST) -> str:
         return "?"
 
 
-def code_flags(source: str | list[str], protected: set[str]) -> list[str]:
-    """Tricks in one student-written cell (empty if it does not parse: that is a wrong answer, not a trick)."""
+def code_flags(source: str | list[str], protected: set[str], policy=None, imports: dict | None = None) -> list[str]:
+    """Tricks in one student-written cell (empty if it does not parse: that is a wrong answer, not a trick).
+
+    Magics are parsed as IPython runs them (the Python in ``%time ...`` and in ``%%capture`` bodies is scanned
+    too; a magic outside :data:`SAFE_MAGICS` is a flag), and names are followed through aliases.
+
+    Args:
+        source: the cell's code.
+        protected: names the cell must not rebind.
+        policy: a :class:`autograder.policies.Policy` of what the cell must not use, with ``forbidden``
+            names (the notebook's reference helpers) as an extra attribute set by :func:`static_flags`.
+        imports: name -> module of the release's own imports (re-importing the same module is no rebinding).
+    """
     source = "".join(source) if isinstance(source, list) else source
+    python = _to_python(source)
     try:
-        tree = ast.parse(_strip_magics(source))
+        tree = ast.parse(python)
     except SyntaxError:
         return []
+    imports = imports or {}
     flags: list[str] = []
+    written_get_ipython = "get_ipython" in source
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        magic = _magic_call(node)
+        if magic is None:
+            continue
+        method, args = magic
+        if method in ("system", "getoutput"):
+            flags.append(f"runs a shell command `!{(args or [''])[0][:60]}`")
+            continue
+        name = (args or [""])[0]
+        if name not in SAFE_MAGICS:
+            flags.append(f"uses the magic `%{name}`")
+        inner = ""
+        if method == "run_line_magic" and name in CODE_MAGICS:
+            inner = _magic_code(args[1] if len(args) > 1 else "")
+        elif method == "run_cell_magic":
+            inner = (_magic_code(args[1]) if len(args) > 1 else "") + "\n" + (args[2] if len(args) > 2 else "")
+        if inner.strip():
+            flags += code_flags(inner, protected, policy, imports)
     roots = set(MODULE_ROOTS)
     for node in ast.walk(tree):  # aliases: `import lstm_course.checks as c`, `from numpy import testing as t`
         if isinstance(node, ast.Import):
             roots |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name.split(".")[0] in WATCHED_MODULES}
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in WATCHED_MODULES:
             roots |= {a.asname or a.name for a in node.names}
+    for _ in range(3):  # and through assignments: `t = np.testing`, `c = checks`
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and _root_name(node.value) in roots:
+                roots |= {n.id for t in node.targets for n in _bound(t) if isinstance(n, ast.Name)}
 
     def targets(node: ast.AST) -> list[ast.AST]:
         if isinstance(node, (ast.Assign,)):
@@ -128,7 +236,15 @@ def code_flags(source: str | list[str], protected: set[str]) -> list[str]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.append(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names += [(a.asname or a.name).split(".")[0] for a in node.names if (a.asname or a.name) != "*"]
+            for a in node.names:
+                if (a.asname or a.name) == "*":
+                    continue
+                bound = (a.asname or a.name).split(".")[0]
+                module = a.name if isinstance(node, ast.Import) else f"{node.module}.{a.name}"
+                if isinstance(node, ast.Import) and not a.asname:
+                    module = bound
+                if imports.get(bound) != module:  # re-importing what the course imported under that name is fine
+                    names.append(bound)
             if isinstance(node, ast.ImportFrom) and node.module in {"lstm_course.checks", "numpy.testing"}:
                 names = []  # re-importing the real thing is fine
             if isinstance(node, ast.Import) and all(a.name == "numpy" and a.asname in (None, "np") for a in node.names):
@@ -145,22 +261,112 @@ def code_flags(source: str | list[str], protected: set[str]) -> list[str]:
                     flags.append(f"assigns to `{_dotted(sub)}` (monkeypatching)")
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in COMPARISON_DUNDERS:
             flags.append(f"defines `{node.name}` (objects that compare or convert however they like)")
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in COMPARISON_DUNDERS:
-            flags.append(f"names `{node.value}` in a string (a class built on the fly?)")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value in COMPARISON_DUNDERS:
+                flags.append(f"names `{node.value}` in a string (a class built on the fly?)")
+            elif node.value in SUSPICIOUS_NAMES or node.value in SUSPICIOUS_ATTRIBUTES - {"modules", "environ"}:
+                flags.append(f"names `{node.value}` in a string")
+            elif SUSPICIOUS_STRINGS.search(node.value):
+                flags.append(f"names `{node.value[:40]}` in a string (grading switch or encoded payload)")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SUSPICIOUS_CALLS:
-            flags.append(f"calls `{node.func.id}()`")
+            if node.func.id != "get_ipython" or written_get_ipython:
+                flags.append(f"calls `{node.func.id}()`")
+        elif isinstance(node, ast.Name) and node.id in SUSPICIOUS_NAMES and id(node) not in called:
+            if node.id != "get_ipython" or written_get_ipython:
+                flags.append(f"uses `{node.id}`")
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for mod in mods:
-                if mod.split(".")[0] in SUSPICIOUS_MODULES:
+                if mod.split(".")[0] in SUSPICIOUS_MODULES and mod not in HARMLESS_MODULES:
                     flags.append(f"imports `{mod}`")
         if isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_ATTRIBUTES:
             flags.append(f"uses `{_dotted(node)}`")
+    if policy is not None:
+        flags += _policy_flags(tree, policy)
     return list(dict.fromkeys(flags))
 
 
-def static_flags(submitted: NotebookNode, release: NotebookNode) -> list[str]:
-    """Flags from comparing a submission with the released student version and scanning student code."""
+def _policy_flags(tree: ast.AST, policy) -> list[str]:
+    """Uses of what ``policy`` forbids: its modules (imported, or by a name the notebook bound to them), the
+    notebook's reference helpers, and strings naming either (``__import__("tor" + "ch")`` is flagged anyway)."""
+    forbidden = set(policy.names)
+    flags = []
+    for node in ast.walk(tree):
+        used = None
+        if isinstance(node, ast.Import):
+            used = next((a.name for a in node.names if a.name.split(".")[0] in policy.modules), None)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in policy.modules:
+            used = node.module
+        elif isinstance(node, ast.Name) and node.id in forbidden:
+            used = node.id
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            word = node.value.strip()
+            if word.split(".")[0] in policy.modules or word in forbidden:
+                used = word
+        if used:
+            flags.append(f"uses `{used}` in {policy.why}")
+    return flags
+
+
+def forbidden_names(release: NotebookNode, modules: frozenset[str]) -> set[str]:
+    """Names of the release's course cells that give ``modules`` away: names bound to those modules and the
+    functions, classes and variables of locked and tests cells that use them, directly or through each other."""
+    defs: dict[str, set[str]] = {}
+    found: set[str] = set()
+    for cell in release.cells:
+        if cell.cell_type != "code" or cell_kind(cell) == "solution":
+            continue
+        try:
+            tree = ast.parse(_to_python(cell.source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for a in node.names:
+                    module = a.name if isinstance(node, ast.Import) else node.module or ""
+                    if module.split(".")[0] in modules:
+                        found.add((a.asname or a.name).split(".")[0])
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defs[node.name] = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            elif isinstance(node, ast.Assign):
+                used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+                for t in node.targets:
+                    for n in _bound(t):
+                        if isinstance(n, ast.Name):
+                            defs[n.id] = used
+    changed = True
+    while changed:
+        changed = False
+        for name, used in defs.items():
+            if name not in found and used & found:
+                found.add(name)
+                changed = True
+    return found
+
+
+def _import_bindings(source: str) -> dict[str, str]:
+    """name -> module (or ``module.name``) of a course cell's top-level imports."""
+    try:
+        tree = ast.parse(_to_python(source))
+    except SyntaxError:
+        return {}
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[(a.asname or a.name).split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            out.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    return out
+
+
+def static_flags(submitted: NotebookNode, release: NotebookNode, assignment: str | None = None) -> list[str]:
+    """Flags from comparing a submission with the released student version and scanning student code.
+
+    ``assignment`` selects its :mod:`autograder.policies` (what its exercises must not use).
+    """
+    from autograder.policies import any_policy, policy_for
+
     flags: list[str] = []
     want_kernel = release.metadata.get("kernelspec", {}).get("name")
     got_kernel = submitted.metadata.get("kernelspec", {}).get("name")
@@ -179,7 +385,8 @@ def static_flags(submitted: NotebookNode, release: NotebookNode) -> list[str]:
             continue
         if counts[grade_id] > 1:
             continue
-        if cell.get("id") != ref.get("id"):
+        has_ids = submitted.get("nbformat_minor", 5) >= 5 and cell.get("id") is not None
+        if has_ids and cell.get("id") != ref.get("id"):  # nbformat 4.4 and older have no cell ids at all
             flags.append(f"cell id of {grade_id!r} changed ({ref.get('id')} -> {cell.get('id')})")
         keys = ("grade", "solution", "locked", "points", "grade_id", "task")
         if any(_meta(cell).get(k) != _meta(ref).get(k) for k in keys) or cell.cell_type != ref.cell_type:
@@ -196,15 +403,32 @@ def static_flags(submitted: NotebookNode, release: NotebookNode) -> list[str]:
         if cell_kind(cell) in ("locked", "setup"):
             protected |= _bound_names(cell.source)
     protected -= {n for c in release.cells if cell_kind(c) in ("solution", "code") for n in _bound_names(c.source)}
-    unchanged = {(c.get("id"), _norm(c.source)) for c in release.cells if c.cell_type == "code"}
+    imports: dict[str, str] = {}
+    for cell in release.cells:
+        if cell.cell_type == "code" and cell_kind(cell) != "solution":
+            imports.update(_import_bindings(cell.source))
+    unchanged = {_norm(c.source) for c in release.cells if c.cell_type == "code" and cell_kind(c) != "solution"}
+    added = any_policy(assignment)
+    helpers = forbidden_names(release, added.modules) if added else set()
     for cell in submitted.cells:
         if cell.cell_type != "code" or cell_kind(cell) in ("tests", "locked", "setup"):
             continue
-        if cell_kind(cell) == "code" and (cell.get("id"), _norm(cell.source)) in unchanged:
+        if cell_kind(cell) == "code" and _norm(cell.source) in unchanged:
             continue  # the course's own demonstration code, as released
-        where = _meta(cell).get("grade_id") or cell.get("id") or "?"
-        flags += [f"cell {where!r} {flag}" for flag in code_flags(cell.source, protected)]
+        grade_id = _meta(cell).get("grade_id")
+        policy = policy_for(assignment, grade_id) if cell_kind(cell) == "solution" else added
+        if policy is not None:
+            policy = _with_helpers(policy, helpers)
+        where = grade_id or cell.get("id") or "?"
+        flags += [f"cell {where!r} {flag}" for flag in code_flags(cell.source, protected, policy, imports)]
     return list(dict.fromkeys(flags))
+
+
+def _with_helpers(policy, helpers: set[str]):
+    """``policy`` with the notebook's reference helpers as its ``forbidden`` names."""
+    import dataclasses
+
+    return dataclasses.replace(policy, names=frozenset(policy.names) | frozenset(helpers))
 
 
 def _bound_names(source: str) -> set[str]:
@@ -233,88 +457,61 @@ def output_flags(executed: NotebookNode, release: NotebookNode | None = None) ->
     """
     unchanged = set()
     if release is not None:
-        unchanged = {(c.get("id"), _norm(c.source)) for c in release.cells if c.cell_type == "code"}
+        unchanged = {_norm(c.source) for c in release.cells if c.cell_type == "code" and cell_kind(c) != "solution"}
     flags = []
     for cell in executed.cells:
         if cell.cell_type != "code":
             continue
-        text = "".join(
-            o.get("text", "") if o.get("output_type") == "stream" else str(o.get("data", {}).get("text/plain", ""))
-            for o in cell.get("outputs", [])
-        )
-        own = cell_kind(cell) in ("tests", "locked", "setup") or (cell.get("id"), _norm(cell.source)) in unchanged
+        outputs = cell.get("outputs", [])
+        text = plain_text(outputs)
+        own = cell_kind(cell) in ("tests", "locked", "setup") or _norm(cell.source) in unchanged
+        source = fold(cell.source)
         if own:
-            text = "\n".join(line for line in text.splitlines() if not line.strip() or line.strip() not in cell.source)
+            text = "\n".join(line for line in text.splitlines() if not line.strip() or line.strip() not in source)
+        where = _meta(cell).get("grade_id") or cell.get("id") or "?"
         match = FAKE_OUTPUT.search(text)
         if match:
-            where = _meta(cell).get("grade_id") or cell.get("id") or "?"
             flags.append(f"cell {where!r} prints {match.group(0)!r}, which imitates a test result")
+        raw = "\n".join(output_text(o) for o in outputs)
+        mixed = [w for w in mixed_words(raw) if own is False or w not in cell.source]
+        if mixed:
+            flags.append(f"cell {where!r} prints {mixed[0]!r}, a word mixing Latin with Cyrillic or Greek letters")
     return flags
 
 
 # -- in-kernel probes ---------------------------------------------------------------------------------------
 
-_SNAPSHOT = r"""
-def __ag_install(token):
-    import builtins, sys, types
-    import numpy, numpy.testing
-    try:
-        import lstm_course.checks as checks
-    except Exception:
-        checks = None
-    ip = get_ipython()
-    watched = {}
-    def own(module):
-        return [
-            n for n in dir(module)
-            if not n.startswith("_") and getattr(getattr(module, n), "__module__", None) == module.__name__
-        ]
-    def watch(prefix, owner, names):
-        for name in names:
-            value = getattr(owner, name, None)
-            if value is not None:
-                function = getattr(value, "__func__", value)
-                watched[prefix + name] = (owner, name, function, getattr(value, "__code__", None))
-    watch("builtins.", builtins, BUILTIN_NAMES)
-    watch("numpy.testing.", numpy.testing, [n for n in dir(numpy.testing) if n.startswith("assert")])
-    watch("numpy.", numpy, ["allclose", "isclose", "array_equal", "asarray", "array", "all", "any", "abs",
-                            "isfinite", "max", "testing"])
-    if checks is not None:
-        watch("lstm_course.checks.", checks, own(checks))
-    watch("ipython.", ip, ["showtraceback", "_showtraceback", "run_cell", "run_ast_nodes", "run_code", "ev", "ex"])
-    watch("sys.", sys, ["excepthook"])
-    modules = {name: sys.modules.get(name) for name in ("numpy", "numpy.testing", "lstm_course.checks", "builtins")}
-    originals = {"np": numpy}
-    if checks is not None:
-        originals.update({n: getattr(checks, n) for n in own(checks)})
-    user_ns = ip.user_ns
-    def probe():
-        changed = []
-        changed += ["notebook name " + n for n, v in originals.items() if n in user_ns and user_ns[n] is not v]
-        for key, (owner, name, value, code) in watched.items():
-            now = getattr(owner, name, None)
-            if getattr(now, "__func__", now) is not value or getattr(now, "__code__", None) is not code:
-                changed.append(key)
-        changed += ["sys.modules[%s]" % n for n, m in modules.items() if sys.modules.get(n) is not m]
-        return token + ":" + ",".join(changed)
-    module = types.ModuleType("_ag_" + token[:12])
-    module.probe = probe
-    sys.modules[module.__name__] = module
-__ag_install(TOKEN)
-del __ag_install
-"""
-
 
 def snapshot_code(token: str) -> str:
-    """Code the grader runs silently in a fresh kernel, before any student code."""
+    """Code the grader runs silently in a fresh kernel, before any student code: :mod:`autograder.kernelguard`'s
+    source and its ``install``."""
+    import inspect
+
+    from autograder import kernelguard
+
     names = sorted(n for n in PROTECTED if hasattr(builtins, n) and n not in {"__import__", "__builtins__"})
-    names += ["__import__", "ValueError", "TypeError", "callable", "id", "setattr"]
-    return _SNAPSHOT.replace("BUILTIN_NAMES", repr(names)).replace("TOKEN", repr(token))
+    names += ["__import__", "ValueError", "TypeError", "callable", "id", "setattr", "exec", "compile", "vars"]
+    source = inspect.getsource(kernelguard)
+    # Its own globals (not the notebook's namespace, whose __builtins__ a student can replace).
+    return (
+        "def __ag_boot(source, token, names):\n"
+        "    import builtins\n"
+        "    scope = {'__builtins__': builtins, 'get_ipython': get_ipython, '__name__': '_ag_guard'}\n"
+        "    exec(compile(source, '<autograder guard>', 'exec'), scope)\n"
+        "    scope['install'](token, names)\n"
+        f"__ag_boot({source!r}, {token!r}, {names!r})\n"
+        "del __ag_boot\n"
+    )
+
+
+def guard_expression(token: str, call: str) -> str:
+    """A ``user_expressions`` entry calling ``call`` (``guard()``, ``probe()``, ``record([...])``) of the guard."""
+    return f"__import__('sys').modules['_ag_{token}'].{call}"
 
 
 def probe_expression(token: str) -> dict[str, str]:
-    """``user_expressions`` asking the kernel what changed since the snapshot."""
-    return {"probe": f"__import__('sys').modules['_ag_{token[:12]}'].probe()"}
+    """``user_expressions`` asking the kernel what changed since the snapshot (without putting it back)."""
+    return {"probe": guard_expression(token, "probe()")}
 
 
 def read_probe(reply: dict | None, token: str) -> str:

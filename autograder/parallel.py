@@ -49,12 +49,13 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool, Unicode
+from traitlets import Bool, Integer, Unicode
 from traitlets.config import Config
 
 from autograder.course import REPO_ROOT, CellScore, Course, read_json_notebook
-from autograder.grading import StudentResult
-from autograder.sandbox import SANDBOX_UID_BASE, Limits, UidLease, make_scratch
+from autograder.grading import StudentResult, admit, max_cells, printable
+from autograder.outputsafety import sanitize_outputs
+from autograder.sandbox import SANDBOX_UID_BASE, Limits, UidLease, cap_outputs, make_scratch
 
 MARKER = ".autograder.json"
 #: Seconds a worker may take beyond the notebook's time limit (kernel start-up, nbgrader) before it is killed.
@@ -205,13 +206,16 @@ def grade_one(spec: dict) -> dict:
             target = work / path.relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-    from autograder.sandbox import SandboxExecute
+    from autograder.sandbox import SandboxExecute, course_cell_digests
 
     extra = Config()
     extra.Autograde.autograde_preprocessors = [SandboxExecute]
     extra.SandboxExecute.notebook_timeout = limits.notebook_timeout
     extra.SandboxExecute.output_kb = limits.output_kb
+    extra.SandboxExecute.notebook_output_kb = limits.notebook_output_kb
     extra.SandboxExecute.report_path = str(scratch / "report.json")
+    with contextlib.suppress(OSError, ValueError):
+        extra.SandboxExecute.course_cells = course_cell_digests(src / f"{assignment}.ipynb")
     extra.SandboxKernelManager.scratch = str(scratch / "box")
     extra.SandboxKernelManager.runtime = str(runtime)
     extra.SandboxKernelManager.use_bwrap = bool(spec["sandbox"])
@@ -269,6 +273,8 @@ class InjectExecuted(Preprocessor):
 
     enabled = Bool(True, help="nbconvert runs only enabled preprocessors").tag(config=True)
     executed_root = Unicode("", help="WORK_DIR holding <student>/course/autograded/...").tag(config=True)
+    output_kb = Integer(Limits.output_kb, help="output kept per cell (KiB)").tag(config=True)
+    notebook_output_kb = Integer(Limits.notebook_output_kb, help="output kept per notebook (KiB)").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -286,9 +292,13 @@ class InjectExecuted(Preprocessor):
                 a.cell_type == b.cell_type and a.source == b.source for a, b in zip(done.cells, nb.cells, strict=False)
             )
             if same:
+                left = self.notebook_output_kb * 1024
                 for mine, theirs in zip(nb.cells, done.cells, strict=True):
                     if mine.cell_type == "code":
-                        mine.outputs = theirs.get("outputs", [])
+                        # Saved and rendered as feedback: no scripts or styles, within the byte caps.
+                        outputs = sanitize_outputs(list(theirs.get("outputs", [])))
+                        mine.outputs, used, _ = cap_outputs(outputs, self.output_kb * 1024, left)
+                        left -= used
                         mine.execution_count = theirs.get("execution_count")
                 if "language_info" in done.metadata:
                     nb.metadata["language_info"] = done.metadata["language_info"]
@@ -334,7 +344,7 @@ def explain(result: dict, fallback: str) -> str:
     return f"{KNOWN_FAILURES[name]} ({found})" if name in KNOWN_FAILURES else found
 
 
-def parent_course(course: Course, work: Path) -> Course:
+def parent_course(course: Course, work: Path, limits: Limits | None = None) -> Course:
     """The course as the parent grades it: nbgrader's autograde with :class:`InjectExecuted` for Execute."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
@@ -356,6 +366,9 @@ def parent_course(course: Course, work: Path) -> Course:
         CheckCellMetadata,
     ]
     extra.InjectExecuted.executed_root = str(Path(work).resolve())
+    limits = limits or Limits()
+    extra.InjectExecuted.output_kb = limits.output_kb
+    extra.InjectExecuted.notebook_output_kb = limits.notebook_output_kb
     return Course(root=course.root, source=course.source, timeout=course.timeout, overrides=extra)
 
 
@@ -532,7 +545,7 @@ def finish_student(
     result = _read_json(scratch / "result.json") or {"success": False, "error": "the grading worker crashed"}
     flags: list[str] = []
     try:
-        flags += static_flags(read_json_notebook(submitted), release_nb)
+        flags += static_flags(read_json_notebook(submitted), release_nb, assignment)
     except ValueError as exc:
         result = {"success": False, "log": result.get("log"), "error": str(exc)}
     report = _read_json(scratch / "report.json") or {}
@@ -543,6 +556,7 @@ def finish_student(
             flags += output_flags(nbformat.read(executed, as_version=4), release_nb)
         except Exception:  # an unreadable executed notebook is reported by InjectExecuted
             pass
+    flags = [printable(f) for f in flags]  # they quote the student's code and output: no escape sequences
     previous = read_marker(course, assignment, student) or {}
     try:
         parent_result = parent.autograde(assignment, student)
@@ -694,13 +708,21 @@ def _grade_class(
     work.mkdir(parents=True)
     sockets = socket_folder()
     template = snapshot_gradebook(course, work / "template.db")
-    parent = parent_course(course, work)
+    # Students' scratch folders apart from the grader's own files: a student named "template.db" is a student.
+    work = work / "students"
+    work.mkdir()
+    parent = parent_course(course, work, options.limits)
     results: list[StudentResult] = []
     todo: list[str] = []
+    limit = max_cells(course, assignment)
     for student in names:
         submitted = course.path("submitted", student, assignment)
         if not submitted.is_file():
             results.append(StudentResult(student, "error", message="no submission in submitted/"))
+            continue
+        refused = admit(submitted, submitted.parent.parent, limit)
+        if refused:  # e.g. a symbolic link put into submitted/ by hand or by an exchange
+            results.append(StudentResult(student, "error", message=refused))
             continue
         marker = read_marker(course, assignment, student)
         done = bool(marker) and marker.get("status") != "error"  # errors are retried: they may have been transient
@@ -771,9 +793,9 @@ def _grade_class(
         for worker in workers:
             worker.close(release=True)
         shutil.rmtree(sockets, ignore_errors=True)
-    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work.parent, ignore_errors=True)
     with contextlib.suppress(OSError):
-        work.parent.rmdir()  # .work/, unless another assignment is being graded
+        work.parent.parent.rmdir()  # .work/, unless another assignment is being graded
     return sorted(results, key=lambda r: r.student)
 
 

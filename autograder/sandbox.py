@@ -19,8 +19,9 @@ started inside ``bwrap`` (Debian/Ubuntu package ``bubblewrap``):
 
 The kernel talks to nbgrader over Unix sockets (ZeroMQ ``ipc`` transport) in a per-submission runtime
 folder, which works without a network. Time is limited by nbgrader per cell and by :class:`SandboxExecute`
-per notebook; a cell that floods its output is cut. What this does *not* protect against is listed in
-autograder/README.md.
+per notebook; outputs are capped in bytes per cell and per notebook (:func:`cap_outputs`); the kernel guard
+(:mod:`autograder.kernelguard`) runs around every tests cell. What this does *not* protect against is listed
+in autograder/README.md.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Enum, Integer, Unicode, default
+from traitlets import Bool, Enum, Integer, List, Unicode, default
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Course folders the kernel may read (the helper package and the data), mounted read-only.
@@ -78,7 +80,9 @@ class Limits:
             together peak at about 1.9 GB of it (benchmarks/kernel_memory.py).
         nproc: processes and threads the submission may have at once (RLIMIT_NPROC).
         fsize_mb: largest file it may write (RLIMIT_FSIZE).
-        output_kb: output kept per cell; the rest is dropped with a notice.
+        output_kb: output kept per cell (bytes of its JSON: text, data, metadata); the rest is dropped with a
+            notice, errors are shortened, never dropped.
+        notebook_output_kb: output kept per notebook, counted the same way.
     """
 
     cell_timeout: int = 300
@@ -87,6 +91,7 @@ class Limits:
     nproc: int = 256
     fsize_mb: int = 256
     output_kb: int = 1024
+    notebook_output_kb: int = 8192
 
 
 def _base_bwrap(exe: str) -> list[str]:
@@ -476,9 +481,101 @@ def chown_tree(path: Path, uid: int) -> None:
             os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
 
 
+#: Characters of an error's message and of each of its traceback lines kept when an error is over ERROR_MAX.
+ERROR_KEEP = 2000
+#: Bytes an error output may take before it is shortened (a long traceback of the course's checks is fine).
+ERROR_MAX = 64 * 1024
+
+
+def output_size(output: dict) -> int:
+    """Bytes an output takes in the notebook (its JSON: text, data, metadata, traceback)."""
+    return len(json.dumps(output, default=str))
+
+
+def shrink_error(output: dict) -> dict:
+    """An error output cut to :data:`ERROR_KEEP` characters of message and of at most 20 traceback lines
+    (an error is never dropped: it is what makes a tests cell score 0)."""
+    tb = [str(line)[:ERROR_KEEP] for line in output.get("traceback", [])]
+    if len(tb) > 20:
+        tb = [*tb[:10], f"[grader: {len(tb) - 20} traceback lines dropped]", *tb[-10:]]
+    evalue = str(output.get("evalue", ""))
+    if len(evalue) > ERROR_KEEP:
+        evalue = evalue[:ERROR_KEEP] + f" [grader: {len(evalue) - ERROR_KEEP} characters dropped]"
+    return NotebookNode(output_type="error", ename=str(output.get("ename", "Error"))[:200], evalue=evalue, traceback=tb)
+
+
+def cap_outputs(outputs: list, cell_limit: int, notebook_left: int) -> tuple[list, int, bool]:
+    """Outputs of one cell within ``cell_limit`` bytes and the ``notebook_left`` bytes the notebook has left.
+
+    Outputs over the cap are dropped (one notice says so); errors are kept, shrunk (:func:`shrink_error`).
+
+    Returns:
+        (the outputs kept, bytes they take, whether anything was cut).
+    """
+    kept, used, cut = [], 0, False
+    limit = min(cell_limit, max(0, notebook_left))
+    for out in outputs:
+        size = output_size(out)
+        if out.get("output_type") == "error":
+            if size > ERROR_MAX:
+                out, cut = shrink_error(out), True
+                size = output_size(out)
+            kept.append(out)
+            used += size
+        elif used + size <= limit:
+            kept.append(out)
+            used += size
+        else:
+            cut = True
+    if cut:
+        note = f"[grader: output beyond {cell_limit // 1024} KiB per cell / the notebook's cap dropped]\n"
+        kept.append(NotebookNode(output_type="stream", name="stdout", text=note))
+    return kept, used, cut
+
+
+def bound_names(source: str) -> list[str]:
+    """Names a cell binds at its top level (functions, classes, imports, assignments); [] if it does not parse."""
+    import ast
+
+    try:
+        tree = ast.parse("\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines()))
+    except SyntaxError:
+        return []
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def cell_digest(source: str) -> str:
+    """sha256 of a cell's code, trailing spaces and blank lines ignored."""
+    import hashlib
+
+    text = "\n".join(line.rstrip() for line in source.strip().splitlines())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def course_cell_digests(notebook: Path) -> list[str]:
+    """Digests of the ordinary code cells (no nbgrader metadata) of a source notebook: the course's own code,
+    whose definitions the guard records like those of locked cells when a submission runs them unchanged."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    return [cell_digest(c.source) for c in nb.cells if c.cell_type == "code" and not c.metadata.get("nbgrader")]
+
+
 class SandboxExecute(Execute):
-    """nbgrader's Execute with the kernel in the sandbox, a per-notebook time budget, an output cap and
-    integrity probes run before every tests cell (see :mod:`autograder.integrity`).
+    """nbgrader's Execute with the kernel in the sandbox, a per-notebook time budget, output caps in bytes
+    (per cell and per notebook) and the kernel guard of :mod:`autograder.kernelguard` around every tests cell:
+    before it, what changed is reported and put back (IPython hooks, checks re-imported fresh, the course's
+    own names rebound); after it, what the tests cell's run changed is reported. A tests cell whose kernel
+    does not answer the guard is not run (it scores 0).
 
     What it observed is written as JSON to ``report_path``.
     """
@@ -486,7 +583,11 @@ class SandboxExecute(Execute):
     enabled = Bool(True).tag(config=True)
     notebook_timeout = Integer(Limits.notebook_timeout, help="seconds for the whole notebook").tag(config=True)
     output_kb = Integer(Limits.output_kb, help="output kept per cell (KiB)").tag(config=True)
+    notebook_output_kb = Integer(Limits.notebook_output_kb, help="output kept per notebook (KiB)").tag(config=True)
     report_path = Unicode("", help="where to write what was observed (JSON)").tag(config=True)
+    course_cells = List(Unicode(), help="sha256 of the course's ordinary code cells (see course_cell_digests)").tag(
+        config=True
+    )
     # The sandbox is thrown away after the notebook: no need to wait for a graceful kernel shutdown.
     shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
 
@@ -496,7 +597,14 @@ class SandboxExecute(Execute):
         self.timeout_func = self._cell_timeout
         self._deadline = float("inf")
         self._out_bytes: dict[int, int] = {}
-        self._report: dict = {"probes": {}, "truncated_cells": [], "notebook_timeout": False, "not_run": []}
+        self._nb_bytes = 0
+        self._report: dict = {
+            "probes": {},
+            "guarded": [],
+            "truncated_cells": [],
+            "notebook_timeout": False,
+            "not_run": [],
+        }
         self._token = uuid.uuid4().hex
 
     def _cell_timeout(self, cell: NotebookNode) -> int:
@@ -519,6 +627,8 @@ class SandboxExecute(Execute):
         reply = await self._reply(msg_id, 60)
         if not reply or reply["content"].get("status") != "ok":
             self._report["snapshot_error"] = str(reply and reply["content"].get("evalue"))
+        else:
+            self._report["snapshot"] = True
         return kc
 
     async def _reply(self, msg_id: str, timeout: float) -> dict | None:
@@ -533,16 +643,23 @@ class SandboxExecute(Execute):
                 return msg
         return None
 
-    async def _probe(self) -> str:
-        from autograder.integrity import probe_expression, read_probe
+    async def _ask(self, call: str) -> str | None:
+        """Call ``call`` (``guard()``, ``probe()``, ``record([...])``) of the kernel guard; returns what changed
+        ('' for nothing), a description of tampering, or None when the kernel did not answer in time."""
+        from autograder.integrity import guard_expression, read_probe
 
-        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions=probe_expression(self._token))
+        expr = guard_expression(self._token, call)
+        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"probe": expr})
         wait = max(1.0, min(10.0, self._deadline - time.monotonic()))
         reply = await self._reply(msg_id, wait)
-        if reply is None:  # a busy or dead kernel: the cell itself will show it; no evidence of tampering
+        if reply is None:
             self._report["probe_timeouts"] = self._report.get("probe_timeouts", 0) + 1
-            return ""
+            return None
         return read_probe(reply, self._token)
+
+    def _refuse(self, cell: NotebookNode, ename: str, message: str) -> NotebookNode:
+        cell.outputs = [NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[message])]
+        return cell
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -551,29 +668,62 @@ class SandboxExecute(Execute):
             self._report["notebook_timeout"] = True
             self._report["not_run"].append(cell_index)
             message = f"the notebook's time limit ({self.notebook_timeout} s) was used up before this cell ran"
-            cell.outputs = [
-                NotebookNode(output_type="error", ename="NotebookTimeoutError", evalue=message, traceback=[message])
-            ]
-            return cell
+            return self._refuse(cell, "NotebookTimeoutError", message)
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade") and not meta.get("solution") and self.kc is not None:
-            found = await self._probe()
+        tests = bool(meta.get("grade")) and not meta.get("solution")
+        grade_id = meta.get("grade_id", str(cell_index))
+        guarded = tests and self.kc is not None and self._report.get("snapshot")
+        if guarded:
+            found = await self._ask("guard()")
+            if found is None or found.startswith(("probe ", "integrity ")):
+                self._report["probes"][grade_id] = found or "the kernel did not answer the guard"
+                message = "the grader could not check the kernel before this tests cell, so it was not run"
+                return self._refuse(cell, "GraderGuardError", message)
+            self._report["guarded"].append(grade_id)
             if found:
-                self._report["probes"][meta.get("grade_id", str(cell_index))] = found
-        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+                self._report["probes"][grade_id] = found
+        cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        self._cap(cell, cell_index)
+        own = tests or (meta.get("locked") and not meta.get("solution"))
+        own = own or (not meta and cell_digest(cell.source) in set(self.course_cells))  # the course's own code
+        if own and self.kc is not None and self._report.get("snapshot"):
+            names = bound_names(cell.source)
+            if names:  # what the course's own cell defined (first: it may redefine a name on purpose)
+                await self._ask(f"record({names!r})")
+        if guarded:
+            found = await self._ask("probe()")
+            if found:
+                self._report["probes"][grade_id + " (during the tests)"] = found
+        return cell
+
+    def _cap(self, cell: NotebookNode, cell_index: int) -> None:
+        """Enforce the byte caps on what the cell kept (also outputs replaced through display ids)."""
+        limit = self.output_kb * 1024
+        left = self.notebook_output_kb * 1024 - self._nb_bytes
+        kept, used, cut = cap_outputs(list(cell.get("outputs", [])), limit, left)
+        cell.outputs = kept
+        self._nb_bytes += used
+        if cut and cell_index not in self._report["truncated_cells"]:
+            self._report["truncated_cells"].append(cell_index)
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
-        size = len(json.dumps(content.get("text") or content.get("data") or content.get("traceback") or ""))
+        size = len(json.dumps(content, default=str))
         used = self._out_bytes.get(cell_index, 0)
         self._out_bytes[cell_index] = used + size
-        limit = self.output_kb * 1024
-        if used + size > limit and msg.get("msg_type") != "error":
-            if used <= limit:
+        limit = min(self.output_kb * 1024, self.notebook_output_kb * 1024 - self._nb_bytes)
+        if msg.get("msg_type") == "error":
+            if size > ERROR_MAX:
+                small = shrink_error(content)
+                msg = {**msg, "content": {k: small[k] for k in ("ename", "evalue", "traceback")}}
+            return super().output(outs, msg, display_id, cell_index)
+        if used + size > limit:
+            if cell_index not in self._report["truncated_cells"]:
                 self._report["truncated_cells"].append(cell_index)
-                note = NotebookNode(
-                    output_type="stream", name="stdout", text=f"[grader: output beyond {self.output_kb} KiB dropped]\n"
-                )
-                outs.append(note)
-            return None
+            return None  # the notice is added by _cap
         return super().output(outs, msg, display_id, cell_index)
+
+    # nbclient builds the synchronous methods nbconvert's ExecutePreprocessor calls with run_sync around the
+    # async ones *when NotebookClient is defined*: without these two lines the overrides above never run.
+    execute_cell = run_sync(async_execute_cell)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)

@@ -187,12 +187,81 @@ def sigmoid(x):
 """
 
 
+ZEROS = {g: f"def {g}(x):\n    return np.zeros_like(np.asarray(x, dtype=float))" for g in SOLUTIONS_IDS}
+
+
+def zeros_with(prefix: str) -> dict[str, str]:
+    """Every function returns zeros; ``prefix`` (the attack) comes before the first one."""
+    return {**ZEROS, FIRST: prefix.strip("\n") + "\n\n" + ZEROS[FIRST]}
+
+
+# IPython's machinery, reached without writing its name: each makes the tests cells pass however wrong the
+# answers (all zeros here) -- unless the grader resets the hooks before every tests cell.
+INPUT_TRANSFORMER = """
+shell = exit._ip
+shell.input_transformers_post.append(lambda lines: ["pass\\n"] if "check_" in "".join(lines) else lines)
+"""
+AST_TRANSFORMER = """
+import ast as _a
+class _Blank(_a.NodeTransformer):
+    def visit_Module(self, node):
+        return _a.Module(body=[_a.Pass()], type_ignores=[]) if "check_" in _a.dump(node) else node
+[get_ipython][0]().ast_transformers.append(_Blank())
+"""
+# Inside a magic line: the error is forgotten and the outputs cleared after every cell.
+EVENTS = """
+%time forget = lambda r: (setattr(r, "error_in_exec", None), __import__("IPython").display.clear_output())
+%time shell = exit._ip; shell.events.register("post_run_cell", forget)
+"""
+CUSTOM_EXC = """
+exit._ip.set_custom_exc((BaseException,), lambda *args, **kwargs: None)
+"""
+# Only when NBGRADER_EXECUTION says it is grading time, a base64 payload run by code.InteractiveInterpreter.
+ENCODED = """
+import base64, code, os
+if os.environ.get("NBGRADER_EXECUTION"):
+    code.InteractiveInterpreter({"exit": exit}).runsource(base64.b64decode(PAYLOAD).decode(), symbol="exec")
+""".replace(
+    "PAYLOAD",
+    repr(__import__("base64").b64encode(b"exit._ip.set_custom_exc((BaseException,), lambda *a, **k: None)").decode()),
+)
+# The checks rebound through the namespace's dictionaries, and the checks module's private helper patched.
+VARS_REBIND = """
+vars()["check_close_diagnosed"] = lambda *args, **kwargs: None
+globals()["check_close"] = lambda *args, **kwargs: None
+"""
+PATCH_PRIVATE = """
+import lstm_course.checks as lc
+vars(lc)["_fail"] = lambda message, hint=None: None
+"""
+# A fake result: a banner whose CSS also hides the error boxes of the feedback.
+HTML_BANNER = """
+from IPython.display import HTML, display
+display(HTML("<style>.output_error, .jp-RenderedText[data-mime-type*=stderr] {display: none !important}</style>"
+             "<h2 style='color: green'>Score: 10 / 10</h2>"))
+"""
+HOMOGLYPH = 'print("All t\u0435sts p\u0430ssed")'  # Cyrillic е and а
+FLOOD_ERROR = 'raise ValueError("x" * 20_000_000)'
+FLOOD_METADATA = """
+from IPython.display import display
+display({"text/plain": "a plot"}, metadata={"junk": "y" * 20_000_000}, raw=True)
+"""
+# Extra cells that sleep: the notebook's time budget (60 s here) runs out before the last tests cells.
+SLEEP_CELL = "import time\ntime.sleep(9)"
+
+
 def build_class(subs: Path, course_dir: Path, port: int) -> dict[str, Adversary]:
     """Write every student's folder into ``subs``; returns the adversaries by name."""
 
     def put(student: str, nb: nbformat.NotebookNode | None = None, raw: bytes | None = None) -> None:
         folder = subs / student
         folder.mkdir(parents=True)
+        if isinstance(nb, Path):  # a symbolic link to that file
+            (folder / f"{ASSIGNMENT}.ipynb").symlink_to(nb)
+            return
+        if isinstance(nb, tuple):  # (file name, notebook)
+            write_notebook(nb[1], folder / nb[0])
+            return
         if raw is not None:
             (folder / f"{ASSIGNMENT}.ipynb").write_bytes(raw)
         else:
@@ -273,6 +342,55 @@ def build_class(subs: Path, course_dir: Path, port: int) -> dict[str, Adversary]
         build_submission(ASSIGNMENT, with_last('print("All tests passed! 10/10 points")')),
     )
 
+    # -- issue 11: IPython machinery, namespace rebinding, private helpers (all answers are zeros) -----------
+    add(Adversary("input_transformer", "review", tuple(TESTS_IDS), flag="_ip"),
+        build_submission(ASSIGNMENT, zeros_with(INPUT_TRANSFORMER)))  # fmt: skip
+    add(Adversary("ast_transformer", "review", tuple(TESTS_IDS), flag="get_ipython"),
+        build_submission(ASSIGNMENT, zeros_with(AST_TRANSFORMER)))  # fmt: skip
+    add(Adversary("events_in_magic", "review", tuple(TESTS_IDS), flag="_ip"),
+        build_submission(ASSIGNMENT, zeros_with(EVENTS)))  # fmt: skip
+    add(Adversary("custom_exception", "review", tuple(TESTS_IDS), flag="IPython custom exception handler"),
+        build_submission(ASSIGNMENT, zeros_with(CUSTOM_EXC)))  # fmt: skip
+    add(Adversary("encoded_payload", "review", tuple(TESTS_IDS), flag="NBGRADER_EXECUTION"),
+        build_submission(ASSIGNMENT, zeros_with(ENCODED)))  # fmt: skip
+    add(Adversary("vars_rebind", "review", tuple(TESTS_IDS), flag="notebook name check_close"),
+        build_submission(ASSIGNMENT, zeros_with(VARS_REBIND)))  # fmt: skip
+    add(Adversary("patched_private", "review", tuple(TESTS_IDS), flag="lstm_course.checks._fail"),
+        build_submission(ASSIGNMENT, zeros_with(PATCH_PRIVATE)))  # fmt: skip
+    # -- fake results, floods, budget -------------------------------------------------------------------------
+    add(Adversary("html_banner", "review", flag="Score: 10 / 10"), build_submission(ASSIGNMENT, with_last(HTML_BANNER)))
+    add(Adversary("homoglyph", "review", flag="imitates a test result"),
+        build_submission(ASSIGNMENT, with_last(HOMOGLYPH)))  # fmt: skip
+    add(Adversary("error_flood", "graded", tuple(AFTER_LAST)), build_submission(ASSIGNMENT, with_last(FLOOD_ERROR)))
+    add(Adversary("metadata_flood", "graded", note="output beyond"),
+        build_submission(ASSIGNMENT, with_last(FLOOD_METADATA)))  # fmt: skip
+    nb = build_submission(ASSIGNMENT, {})
+    index = next(i for i, c in enumerate(nb.cells) if cell_kind(c) == "solution")
+    nb.cells[index + 1 : index + 1] = [nbformat.v4.new_code_cell(SLEEP_CELL) for _ in range(7)]
+    add(Adversary("time_budget", "graded", tuple(TESTS_IDS), note="notebook time limit (60 s) reached"), nb)
+    nb = build_submission(ASSIGNMENT, {})
+    extra = nbformat.v4.new_code_cell("x = 1")  # one validated cell, copied (validating 100,000 takes minutes)
+    nb.cells += [{**extra, "id": f"extra-{i}"} for i in range(100_000)]
+    add(Adversary("many_cells", "error", note="100"), json.dumps(nb).encode())
+    # -- links and names --------------------------------------------------------------------------------------
+    add(Adversary("link_to_solution", "error", note="symbolic link"), source_notebook(ASSIGNMENT))
+    add(Adversary("link_to_other", "error", note="symbolic link"), subs / "ref_full" / f"{ASSIGNMENT}.ipynb")
+    add(Adversary("template.db", "graded"), build_submission(ASSIGNMENT, {}))
+    add(
+        Adversary("escape_name", "graded"),
+        ("\x1b[2J\x1b[31mred\x1b]0;owned\x07.ipynb", build_submission(ASSIGNMENT, {})),
+    )
+    # -- honest work that must not be flagged -----------------------------------------------------------------
+    nb = build_submission(ASSIGNMENT, {})
+    for cell in nb.cells:
+        cell.pop("id", None)
+    nb.nbformat_minor = 4
+    add(Adversary("nbformat_4_4", "graded"), nb)
+    nb = build_submission(ASSIGNMENT, {})
+    nb.cells.insert(3, nbformat.v4.new_code_cell("import sys"))
+    add(Adversary("extra_import_sys", "graded"), nb)
+    add(Adversary("prints_test_ok", "graded"), build_submission(ASSIGNMENT, with_last('print("test ok")')))
+
     gradebook = course_dir / "gradebook.db"
     other = course_dir / "submitted" / "ref_full" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     solution = source_notebook(ASSIGNMENT)
@@ -294,6 +412,8 @@ def build_class(subs: Path, course_dir: Path, port: int) -> dict[str, Adversary]
             continue
         if isinstance(nb, bytes):
             put(adv.name, raw=nb)
+        elif isinstance(nb, (Path, tuple)):
+            put(adv.name, nb)
         else:
             put(adv.name, nb)
     return {adv.name: adv for adv, _ in adversaries}
@@ -384,12 +504,14 @@ def test_the_run_finishes_and_reports_every_student(graded) -> None:
     run = graded["run"]
     assert run.returncode == 1, run.stdout + run.stderr  # errors and held work: the exit code says so
     assert "Traceback" not in run.stderr, run.stderr
+    assert "\x1b" not in run.stdout + run.stderr, "a file name's escape sequences reached the terminal"
     for student in ["ref_full", "ref_partial", *graded["adversaries"]]:
         if graded["adversaries"].get(student, Adversary("", "")).sandbox_only and not SANDBOX:
             continue
         row(run.stdout, student)  # every student has a row
-    # Two workers, one 10 s loop and one 10 s sleep, everything else seconds: far below one notebook limit each.
-    assert graded["seconds"] < 600
+    # Two workers, 42 students, one 60 s time budget and a few 10 s loops and sleeps, everything else seconds:
+    # far below one notebook limit each (665 s measured on 2 cores shared with six other sessions' tests).
+    assert graded["seconds"] < 1200
 
 
 ADVERSARIES = [
@@ -397,7 +519,13 @@ ADVERSARIES = [
     "corrupt_json",
     "kills_kernel", "deleted_tests", "duplicated_cell", "tampered_tests", "changed_cell_id", "changed_kernel",
     "monkeypatched_checks", "always_equal", "fake_output", "writes_gradebook", "reads_solutions", "network",
+    "input_transformer", "ast_transformer", "events_in_magic", "custom_exception", "encoded_payload", "vars_rebind",
+    "patched_private", "html_banner", "homoglyph", "error_flood", "metadata_flood", "time_budget", "many_cells",
+    "link_to_solution", "link_to_other", "template.db", "escape_name", "nbformat_4_4", "extra_import_sys",
+    "prints_test_ok",
 ]  # fmt: skip
+#: Honest submissions in unusual shapes: full marks, no flag.
+HONEST_ODDITIES = ["template.db", "escape_name", "nbformat_4_4", "extra_import_sys", "prints_test_ok"]
 
 
 def test_the_catalogue_is_complete(graded) -> None:
@@ -502,6 +630,38 @@ def test_feedback_of_flagged_and_graded_students_hides_hidden_tests(graded) -> N
     for student in ("ref_full", "tampered_tests", "fake_output", "infinite_loop"):  # graded, accepted, held
         text = (course_dir / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
         assert "BEGIN HIDDEN TESTS" not in text and "_ref_sigmoid" not in text
+    banner = (course_dir / "feedback" / "html_banner" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    # Its code is shown (escaped); its output's <style> and style attribute are not kept as markup.
+    assert "<style>.output_error" not in banner and "<h2 style=" not in banner, "the student's CSS is kept"
+    assert "Score: 10 / 10" in banner, "the banner's text is kept, as text the instructor can see"
+    for student in ("link_to_solution", "link_to_other"):  # never imported: no feedback, least of all the solution
+        assert not (course_dir / "feedback" / student).exists()
+    for student in ("error_flood", "metadata_flood"):
+        html = course_dir / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        assert html.stat().st_size < 3 * 1024**2, f"{student}: feedback of {html.stat().st_size} bytes"
+
+
+def sandbox_report(course_dir: Path, student: str) -> dict:
+    """What the sandbox observed for ``student`` (the "sandbox report" line of the student's log)."""
+    log = (course_dir / "logs" / ASSIGNMENT / f"{student}.log").read_text()
+    line = next(ln for ln in log.splitlines() if ln.startswith("sandbox report: "))
+    return json.loads(line.removeprefix("sandbox report: "))
+
+
+def test_the_kernel_guard_runs_before_every_tests_cell(graded) -> None:
+    """The probe and reset really run (they did not, unnoticed, while nbconvert called nbclient's sync
+    methods): the honest students' reports list every tests cell as guarded, with nothing found."""
+    for student in ("ref_full", *HONEST_ODDITIES):
+        report = sandbox_report(graded["course_dir"], student)
+        assert report.get("snapshot") is True, report
+        assert report["guarded"] == TESTS_IDS, report
+        assert report["probes"] == {}, report
+
+
+def test_outputs_are_capped_in_bytes(graded) -> None:
+    for student in ("error_flood", "metadata_flood", "huge_output"):
+        notebook = graded["course_dir"] / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert notebook.stat().st_size < 3 * 1024**2, f"{student}: {notebook.stat().st_size} bytes"
 
 
 def processes_mentioning(text: str) -> list[int]:

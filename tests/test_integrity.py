@@ -32,10 +32,10 @@ def variants(assignment: str) -> list:
 @pytest.mark.parametrize("assignment", assignments())
 def test_solutions_student_versions_and_wrong_answers_are_not_flagged(assignment: str) -> None:
     release = released(assignment)
-    assert static_flags(build_submission(assignment, {}), release) == []
-    assert static_flags(release, release) == []
+    assert static_flags(build_submission(assignment, {}), release, assignment) == []
+    assert static_flags(release, release, assignment) == []
     for variant in variants(assignment):
-        flags = static_flags(build_submission(assignment, variant.replace), release)
+        flags = static_flags(build_submission(assignment, variant.replace), release, assignment)
         assert flags == [], f"{variant.name} is a wrong answer, not cheating, yet: {flags}"
 
 
@@ -114,3 +114,130 @@ def test_the_course_s_own_cells_may_print_success_messages() -> None:
     assert output_flags(nb, release) == [], "the course's own demonstration cell, as released"
     course_cell.source += "\n# edited by the student"
     assert output_flags(nb, release) != [], "once the student edits the cell, its output is the student's"
+
+
+# -- issue 11: the static scan parses magics, follows aliases, and knows what NumPy-only exercises may use --
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("shell = exit._ip", "uses `exit._ip`"),  # IPython reached without writing get_ipython
+        ("[get_ipython][0]().events", "uses `get_ipython`"),
+        ("%time exit._ip.ast_transformers.append(None)", "uses `exit._ip`"),  # inside a magic line
+        ("%%capture\nquit._ip.set_custom_exc((Exception,), print)", "uses `quit._ip`"),  # inside a cell magic
+        ("%run -i payload.py", "uses the magic `%run`"),
+        ("!python -c 'print(1)'", "runs a shell command"),
+        ('vars()["check_close"] = print', "calls `vars()`"),
+        ('globals()["check_close"] = print', "calls `globals()`"),
+        ("import lstm_course.checks as c\nvars(c)['_fail'] = print", "calls `vars()`"),
+        ("t = np.testing\nt.assert_allclose = print", "assigns to `t.assert_allclose`"),  # an alias by assignment
+        ("import base64, code", "imports `base64`"),
+        ("import os\nif os.environ.get('NBGRADER_EXECUTION'):\n    pass", "NBGRADER_EXECUTION"),
+        ("f = getattr(exit, '_ip')", "names `_ip` in a string"),
+        ("class A:\n    def __del__(self):\n        pass", "defines `__del__`"),
+        ("%timeit -n 3 -r 2 np.sum(np.ones(3))", ""),  # an honest magic: its code is scanned and clean
+        ("%matplotlib inline\nx = np.ones(3)", ""),
+    ],
+)
+def test_code_flags_see_through_magics_and_aliases(code: str, expected: str) -> None:
+    flags = code_flags(code, set(PROTECTED) | {"check_close"})
+    if expected:
+        assert any(expected in flag for flag in flags), flags
+    else:
+        assert flags == []
+
+
+def test_honest_oddities_are_not_flagged() -> None:
+    """Issue 11's false positives: an extra ``import sys`` cell, nbformat 4.4 (no cell ids), "test ok"."""
+    release = released(ASSIGNMENT)
+    nb = build_submission(ASSIGNMENT, {})
+    nb.cells.insert(3, nbformat.v4.new_code_cell("import sys\nimport numpy as np"))
+    assert static_flags(nb, release, ASSIGNMENT) == []
+    nb = build_submission(ASSIGNMENT, {})
+    for cell in nb.cells:
+        cell.pop("id", None)
+    nb.nbformat_minor = 4
+    assert static_flags(nb, release, ASSIGNMENT) == []
+    nb = build_submission(ASSIGNMENT, {})
+    solution = next(c for c in nb.cells if cell_kind(c) == "solution")
+    solution.outputs = [nbformat.v4.new_output("stream", name="stdout", text="test ok\nsigmoid(0) = 0.5\n")]
+    assert output_flags(nb, release) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "All t\u0435sts p\u0430ssed",  # Cyrillic е and а
+        "Ａｌｌ ｔｅｓｔｓ ｐａｓｓｅｄ",  # fullwidth
+        "All te\u200bsts passed",  # a zero-width space
+    ],
+)
+def test_fake_results_in_look_alike_letters_are_flagged(text: str) -> None:
+    nb = build_submission(ASSIGNMENT, {})
+    solution = next(c for c in nb.cells if cell_kind(c) == "solution")
+    solution.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
+    assert any("imitates a test result" in f or "mixing Latin" in f for f in output_flags(nb)), text
+
+
+def test_a_fake_html_banner_is_flagged_and_its_css_and_scripts_are_not_kept() -> None:
+    from autograder.outputsafety import sanitize_outputs
+
+    banner = (
+        "<style>.output_error {display: none}</style><script>alert(1)</script>"
+        "<h2 style='color: green' onclick='x()'>Score: 10 / 10</h2>"
+    )
+    nb = build_submission(ASSIGNMENT, {})
+    solution = next(c for c in nb.cells if cell_kind(c) == "solution")
+    solution.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": banner, "application/javascript": "alert(2)"})
+    ]
+    assert any("Score: 10 / 10" in f for f in output_flags(nb))
+    clean = sanitize_outputs(solution.outputs)[0]["data"]
+    assert clean == {"text/html": "<h2>Score: 10 / 10</h2>"}, clean
+
+
+FORWARD = "03_lstm_forward"
+STEP_SIGNATURE = "def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("    h, c = torch_lstm_step(x, h_prev, c_prev, Wx, Wh, b)\n    return h, c, None", "torch_lstm_step"),
+        ("    import torch\n    return torch.zeros(1), None, None", "torch"),
+        ("    lstm = keras.layers.LSTM(4)\n    return None, None, None", "keras"),
+        ("    ref = torch_lstm\n    return ref(x[:, None], h_prev, c_prev, Wx, Wh, b)", "torch_lstm"),
+        ("    from scipy.special import expit\n    return expit(x), None, None", "scipy.special"),
+    ],
+)
+def test_a_numpy_exercise_solved_with_a_framework_or_the_reference_helpers_is_flagged(body, expected) -> None:
+    nb = build_submission(FORWARD, {"lstm_step_forward": STEP_SIGNATURE + body})
+    flags = static_flags(nb, released(FORWARD), FORWARD)
+    assert any(f"uses `{expected}` in a NumPy-only exercise" in f for f in flags), flags
+
+
+def test_a_helper_cell_added_to_a_numpy_exercise_is_held_to_the_same_rule() -> None:
+    nb = build_submission(FORWARD, {})
+    nb.cells.insert(5, nbformat.v4.new_code_cell("def my_step(*args):\n    return torch_lstm_step(*args)"))
+    assert any("torch_lstm_step" in f for f in static_flags(nb, released(FORWARD), FORWARD))
+
+
+def test_links_huge_notebooks_and_escape_sequences_are_refused_before_grading(tmp_path) -> None:
+    import os
+
+    from autograder.grading import admit, printable
+
+    folder = tmp_path / "student"
+    folder.mkdir()
+    real = tmp_path / "elsewhere.ipynb"
+    real.write_text(json.dumps({"cells": [{"cell_type": "code"}] * 50}))
+    (folder / "link.ipynb").symlink_to(real)
+    assert "symbolic link" in admit(folder / "link.ipynb", folder)
+    os.link(real, folder / "hard.ipynb")
+    assert "hard link" in admit(folder / "hard.ipynb", folder)
+    own = folder / "own.ipynb"
+    own.write_text(real.read_text())
+    assert admit(own, folder, max_cells=100) == ""
+    assert "50 cells" in admit(own, folder, max_cells=10)
+    assert "\x1b" not in printable("\x1b[2Jred\x07\u202e.ipynb") and "\\x1b" in printable("\x1b[2J")

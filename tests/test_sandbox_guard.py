@@ -144,3 +144,93 @@ def test_each_sandbox_uid_is_leased_to_one_grading_slot_at_a_time() -> None:
     finally:
         first.release()
         second.release()
+
+
+# -- issue 11: the kernel guard and the output caps ------------------------------------------------------------
+
+
+def test_the_guard_s_execute_methods_are_the_ones_nbconvert_calls() -> None:
+    """nbconvert's ExecutePreprocessor calls the synchronous ``execute_cell`` / ``start_new_kernel_client``,
+    which nbclient builds around its own async methods when it is defined: SandboxExecute must rebuild them,
+    or its guard, probes and time budget never run (as they did not, unnoticed, before issue 11)."""
+    from nbclient import NotebookClient
+
+    from autograder.sandbox import SandboxExecute
+
+    assert SandboxExecute.execute_cell is not NotebookClient.execute_cell
+    assert SandboxExecute.start_new_kernel_client is not NotebookClient.start_new_kernel_client
+
+
+@pytest.fixture
+def kernel():
+    """A plain (unsandboxed) IPython kernel with the grader's guard installed; yields (run, ask)."""
+    import uuid
+
+    from jupyter_client.manager import start_new_kernel
+
+    from autograder.integrity import guard_expression, read_probe, snapshot_code
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    token = uuid.uuid4().hex
+
+    def run(code: str, **kwargs) -> dict:
+        return kc.execute_interactive(code, timeout=60, output_hook=lambda msg: None, **kwargs)["content"]
+
+    def ask(call: str) -> str:
+        reply = kc.execute_interactive(
+            "", silent=True, user_expressions={"probe": guard_expression(token, call)}, timeout=60
+        )
+        return read_probe(reply, token)
+
+    assert run(snapshot_code(token), silent=True)["status"] == "ok"
+    try:
+        yield run, ask
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+ATTACKS = """
+shell = exit._ip
+shell.input_transformers_post.append(lambda lines: ["pass\\n"] if "check_" in "".join(lines) else lines)
+shell.events.register("post_run_cell", lambda result: setattr(result, "error_in_exec", None))
+shell.set_custom_exc((BaseException,), lambda *args, **kwargs: None)
+shell.showtraceback = lambda *args, **kwargs: None
+vars()["check_close"] = lambda *args, **kwargs: None
+import lstm_course.checks as lc
+vars(lc)["_fail"] = lambda message, hint=None: None
+np.testing.assert_allclose = print
+"""
+
+
+def test_the_kernel_guard_reports_and_undoes_every_hook_and_rebinding(kernel) -> None:
+    run, ask = kernel
+    run("import numpy as np\nfrom lstm_course.checks import check_close")
+    assert ask("record(['np', 'check_close'])") == ""
+    assert ask("guard()") == "", "nothing changed yet"
+    assert run("check_close(1.0, 2.0)")["status"] == "error"
+    run(ATTACKS)
+    assert run("check_close(1.0, 2.0)")["status"] == "ok", "the attacks work when nothing undoes them"
+    found = ask("guard()")
+    for what in ("IPython input_transformers_post", "IPython event post_run_cell", "custom exception handler",
+                 "ipython.showtraceback", "notebook name check_close", "lstm_course.checks._fail",
+                 "numpy.testing.assert_allclose"):  # fmt: skip
+        assert what in found, found
+    assert run("check_close(1.0, 2.0)")["status"] == "error", "after the guard the real check runs and fails"
+    assert run("np.testing.assert_allclose(1.0, 2.0)")["status"] == "error"
+    assert ask("guard()") == "", "everything was put back"
+
+
+def test_outputs_are_capped_in_bytes_and_errors_are_shortened_not_dropped() -> None:
+    from nbformat.v4 import new_output
+
+    from autograder.sandbox import ERROR_MAX, cap_outputs, output_size
+
+    flood = [new_output("display_data", data={"text/plain": "x"}, metadata={"junk": "y" * 5_000_000})]
+    flood += [new_output("error", ename="ValueError", evalue="x" * 5_000_000, traceback=["x" * 5_000_000])]
+    kept, used, cut = cap_outputs(flood, 1024 * 1024, 8 * 1024 * 1024)
+    assert cut and sum(output_size(o) for o in kept) < ERROR_MAX * 2 and used < ERROR_MAX * 2
+    assert [o["output_type"] for o in kept] == ["error", "stream"], "the error stays: it makes the tests fail"
+    small = [new_output("stream", name="stdout", text="fine\n")]
+    assert cap_outputs(small, 1024, 0)[2], "no bytes left for the notebook: cut"
+    assert cap_outputs(small, 1024, 10_000)[0] == small

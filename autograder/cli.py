@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from autograder.course import GRADING, NOTEBOOKS, SOLUTIONS, Course, GradingError, UnknownAssignment
+from autograder.grading import printable
 
 EPILOG = "Run `python -m autograder COMMAND --help` for each command's options. Guide: autograder/README.md."
 
@@ -229,11 +230,6 @@ def _collect(args: argparse.Namespace, assignment: str, source: Path, dest: Path
         f"into {dest} ({len(result.timestamps)} with the LMS's submission time)"
     )
     return result
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (terminal escape sequences) shown as ``\\xNN``, never sent raw."""
-    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
 
 
 def _note_late(course: Course, assignment: str, results: list) -> None:

@@ -30,7 +30,15 @@ if "google.colab" in sys.modules:
     REPOSITORY = "{url}"
     checkout = Path("{checkout}")
     if not checkout.exists():
-        subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, str(checkout)], check=True)
+        clone = ["git", "clone", "--depth", "1", REPOSITORY, str(checkout)]
+        done = subprocess.run(clone, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"Could not download the course from {{REPOSITORY}} (git says: {{done.stderr.strip()}}). "
+                "Check that this runtime is connected and has internet access (Colab: Runtime > Disconnect "
+                "and delete runtime, then reconnect), and that the repository address above opens in your "
+                "browser; then run this cell again."
+            )
     sys.path.insert(0, str(checkout))
     from lstm_course.colab import install_missing
 

@@ -234,3 +234,46 @@ def numerical_gradient(f: Callable[[], Any], x: np.ndarray, df: Any, h: float = 
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
         it.iternext()
     return grad
+
+
+class MissingModule:
+    """Stands in for a library that failed to import: any use raises ``ImportError`` saying what to install.
+
+    Made by :func:`optional_import`, so that a notebook whose NumPy exercises do not need the library still
+    runs, and its tests that do need it fail with this message instead of a ``NameError``.
+    """
+
+    def __init__(self, name: str, purpose: str, pip_name: str | None = None) -> None:
+        self._name, self._purpose, self._pip = name, purpose, pip_name or name
+
+    def message(self) -> str:
+        return (
+            f"{self._name} is not installed here, and {self._purpose} need it: install it "
+            f"(pip install {self._pip}) and restart the kernel. The exercises that do not need it still run and grade."
+        )
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise ImportError(self.message())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImportError(self.message())
+
+
+def optional_import(name: str, purpose: str, pip_name: str | None = None) -> Any:
+    """Import module ``name``, or, if that fails, print why and return a :class:`MissingModule` for it.
+
+    Args:
+        name: module to import (``"torch"``).
+        purpose: what needs it, as the subject of "... need it" (``"the comparisons with torch.nn.RNN"``).
+        pip_name: the package to ``pip install`` if it differs from ``name``.
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except (ImportError, OSError) as exc:
+        missing = MissingModule(name, purpose, pip_name)
+        print(f"Note: import {name} failed ({exc}). {missing.message()}")
+        return missing

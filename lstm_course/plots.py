@@ -100,6 +100,7 @@ def plot_over_time(
     cmap: str = "viridis",
     vmin: float | None = 0.0,
     vmax: float | None = 1.0,
+    colorbar_label: str = "activation",
 ) -> Axes:
     """Heatmap of a (rows, T) array over time, e.g. a gate's activations per hidden unit.
 
@@ -110,12 +111,13 @@ def plot_over_time(
         xlabel: x axis label.
         ax: axes to draw on (default: a new figure).
         cmap, vmin, vmax: colour map and range (gates live in [0, 1]).
+        colorbar_label: what the colours mean (the colorbar's label).
     """
     values = np.asarray(values)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.3 * values.shape[0] + 1.2))
     im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
-    ax.figure.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+    ax.figure.colorbar(im, ax=ax, fraction=0.03, pad=0.02, label=colorbar_label)
     if row_labels is not None:
         ax.set_yticks(range(len(row_labels)), row_labels)
     ax.set_xlabel(xlabel)

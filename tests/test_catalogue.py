@@ -11,6 +11,7 @@ import pytest
 from autograder.course import Course, assignments
 from tests.catalogue import Variant, build_submission, catalogued_assignments, load_variants
 from tests.conftest import environ
+from tests.figure_audit import graded_solution
 
 SOLUTION = Variant("solution", {}, loses=[])
 
@@ -28,8 +29,10 @@ def _grade_assignment(assignment: str, root) -> None:
     """Autograde every variant of ``assignment`` once (cached for the parametrized tests)."""
     course = Course(root=root)
     course.generate_assignment(assignment)
+    # The solution's run (fast mode, figures audited) is shared with tests/test_figures.py.
+    _graded[assignment, SOLUTION.name] = graded_solution(assignment, course).scores
     with environ(LSTM_COURSE_FAST="1"):
-        for variant in [SOLUTION, *load_variants(assignment)]:
+        for variant in load_variants(assignment):
             student = f"v-{variant.name}"
             course.submit(assignment, student, build_submission(assignment, variant.replace))
             result = course.autograde(assignment, student)

@@ -16,9 +16,14 @@ from lstm_course import colab
 URL = setup_cell.repository_url()
 
 
-def run_cell(monkeypatch: pytest.MonkeyPatch, on_colab: bool) -> list[list[str]]:
+def run_cell(monkeypatch: pytest.MonkeyPatch, on_colab: bool, returncode: int = 0) -> list[list[str]]:
     calls: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(list(cmd)))
+
+    def run(cmd, **kw):
+        calls.append(list(cmd))
+        return subprocess.CompletedProcess(cmd, returncode, "", "fatal: unable to access: Could not resolve host")
+
+    monkeypatch.setattr(subprocess, "run", run)
     monkeypatch.setattr(sys, "path", list(sys.path))
     if on_colab:
         monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
@@ -38,6 +43,14 @@ def test_setup_cell_on_colab_clones_the_repository_and_installs_nothing_present(
     calls = run_cell(monkeypatch, on_colab=True)
     assert calls[0][:2] == ["git", "clone"] and URL in calls[0] and setup_cell.COLAB_CHECKOUT in calls[0]
     assert all("pip" not in call for call in calls[1:]), "everything is installed here, so nothing to pip install"
+
+
+def test_setup_cell_on_colab_says_what_to_check_when_the_clone_fails(monkeypatch) -> None:
+    with pytest.raises(RuntimeError) as failed:
+        run_cell(monkeypatch, on_colab=True, returncode=128)
+    message = str(failed.value)
+    assert URL in message and "Could not resolve host" in message, "name the repository and git's own reason"
+    assert "internet access" in message and "run this cell again" in message
 
 
 def test_setup_cell_on_colab_never_installs_tensorflow_or_torch(monkeypatch) -> None:

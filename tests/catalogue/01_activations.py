@@ -12,7 +12,7 @@ def sigmoid(x):
     return 1 / (1 + np.exp(-x))
 """
         },
-        loses=["test_sigmoid", "test_tanh"],  # tanh is built on sigmoid, so it overflows too
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_casts_to_float64",
@@ -24,7 +24,7 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_clips_to_500",  # fine in float64, but exp(500) overflows in float32
@@ -34,7 +34,7 @@ def sigmoid(x):
     return 1 / (1 + np.exp(-np.clip(x, -500, 500)))
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_clips_to_30",  # no overflow, but sigmoid(-40) comes out as sigmoid(-30)
@@ -70,7 +70,7 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_cancels",  # 1 - 1/(1 + e^x): no overflow for x < 0, but exp(x) overflows for large x
@@ -80,7 +80,7 @@ def sigmoid(x):
     return 1 - 1 / (1 + np.exp(x))
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_wrong_sign",
@@ -92,7 +92,7 @@ def sigmoid(x):
     return np.where(x >= 0, z / (1 + z), 1 / (1 + z))
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_python_loop_flattens",  # loses the shape (and 0-d input)
@@ -105,7 +105,7 @@ def sigmoid(x):
     return np.array([1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v)) for v in x])
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_exp_over_one_plus_exp",  # the x < 0 form used everywhere: exp(1e4) / (1 + exp(1e4)) = inf / inf
@@ -115,7 +115,7 @@ def sigmoid(x):
     return np.exp(x) / (1 + np.exp(x))
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_atleast_1d",  # a number comes back as an array of shape (1,)
@@ -127,7 +127,7 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     Variant(
         "sigmoid_unimplemented",
@@ -137,7 +137,7 @@ def sigmoid(x):
     raise NotImplementedError()
 """
         },
-        loses=["test_sigmoid", "test_tanh"],
+        loses=["test_sigmoid"],
     ),
     # ---- sigmoid: correct, written differently ---------------------------------------------------------
     Variant(
@@ -244,6 +244,41 @@ def tanh(x):
         },
         loses=["test_tanh"],
     ),
+    # 2 * sigmoid(2x) - 1 and its rearrangements never overflow, but cancel catastrophically near 0 (float32
+    # tanh(1e-6) 7% off, tanh(1e-9) = 0): the small-value tests require relative accuracy.
+    Variant(
+        "tanh_via_sigmoid_cancels_near_zero",
+        {
+            "tanh": """
+def tanh(x):
+    x = np.asarray(x)
+    return 2 * sigmoid(2 * x) - 1
+"""
+        },
+        loses=["test_tanh"],
+    ),
+    Variant(
+        "tanh_via_minus_sigmoid_cancels_near_zero",
+        {
+            "tanh": """
+def tanh(x):
+    return 1 - 2 * sigmoid(-2 * np.asarray(x))
+"""
+        },
+        loses=["test_tanh"],
+    ),
+    Variant(
+        "tanh_stable_exponentials_cancel_near_zero",
+        {
+            "tanh": """
+def tanh(x):
+    x = np.asarray(x)
+    z = np.exp(-2 * np.abs(x))
+    return np.sign(x) * (1 - z) / (1 + z)
+"""
+        },
+        loses=["test_tanh"],
+    ),
     Variant(
         "tanh_casts_to_float64",
         {
@@ -278,23 +313,27 @@ def tanh(x):
         loses=[],
     ),
     Variant(
-        "tanh_stable_exponentials",
+        "tanh_via_sinh_cosh_with_series_near_zero",  # no cancellation: x - x^3/3 where |x| is tiny
         {
             "tanh": """
 def tanh(x):
     x = np.asarray(x)
-    z = np.exp(-2 * np.abs(x))
-    return np.sign(x) * (1 - z) / (1 + z)
+    a = np.minimum(np.abs(x), 20)
+    e = np.exp(-2 * a)
+    t = np.sign(x) * (1 - e) / (1 + e)
+    return np.where(np.abs(x) < 1e-2, x - x**3 / 3 + 2 * x**5 / 15, t).astype(x.dtype)
 """
         },
         loses=[],
     ),
     Variant(
-        "tanh_via_minus_sigmoid",
+        "tanh_expm1_of_plus_2x_for_negatives",  # expm1(2x) / (expm1(2x) + 2) for x <= 0, mirrored
         {
             "tanh": """
 def tanh(x):
-    return 1 - 2 * sigmoid(-2 * np.asarray(x))
+    x = np.asarray(x)
+    u = np.expm1(2 * -np.abs(x))
+    return np.where(x < 0, u / (u + 2), -u / (u + 2))
 """
         },
         loses=[],

@@ -121,16 +121,18 @@ def greedy_decode(model, src, lengths, max_len):
     tokens = [{cut} for row in torch.stack(outputs, dim=1).tolist()]
     return tokens, None if all_weights[0] is None else torch.stack(all_weights, dim=1)
 """
+# Keeps the EOS and whatever follows it, and runs max_len steps.
 GREEDY_IGNORES_EOS = Variant(
     "greedy_never_stops_at_the_end_token",
-    {"greedy_decode": GREEDY.format(feed="y", stop="pass  # runs max_len steps", cut="row  # EOS and beyond kept")},
+    {"greedy_decode": GREEDY.format(feed="y", stop="pass  # runs max_len steps", cut="row")},
     loses=["test_greedy_decode"],
 )
+# Feeds BOS at every step instead of its own prediction.
 GREEDY_FEEDS_BOS = Variant(
     "greedy_feeds_the_start_token_every_step",
     {
         "greedy_decode": GREEDY.format(
-            feed="torch.full_like(y, BOS)  # not its own prediction",
+            feed="torch.full_like(y, BOS)",
             stop="if (torch.stack(outputs, 1) == EOS).any(1).all():\n                break",
             cut="row[: row.index(EOS)] if EOS in row else row",
         )
@@ -206,9 +208,10 @@ DECODER_OLD_QUERY = Variant(
     {"Decoder": DECODER.format(step=STEP.format(query="state[0]"), feed="dec_in[:, t]")},
     loses=["test_Decoder"],
 )
+# forward feeds back its own predictions instead of the given decoder inputs.
 DECODER_NO_TEACHER_FORCING = Variant(
     "decoder_forward_feeds_its_own_predictions",
-    {"Decoder": DECODER.format(step=STEP.format(query="h"), feed="y  # not the given inputs")},
+    {"Decoder": DECODER.format(step=STEP.format(query="h"), feed="y")},
     loses=["test_Decoder"],
 )
 

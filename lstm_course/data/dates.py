@@ -38,9 +38,7 @@ __all__ = [
 #: Dates are drawn uniformly from this range (two-digit years are read as 1950-2049).
 FIRST_DAY = dt.date(1950, 1, 1)
 LAST_DAY = dt.date(2049, 12, 31)
-MONTHS = (
-    "january february march april may june july august september october november december".split()
-)
+MONTHS = "january february march april may june july august september october november december".split()
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 #: Human formats (``str.format`` fields: d, dd, m, mm, month, mon, yyyy, yy, weekday, wd).
 FORMATS: tuple[str, ...] = (

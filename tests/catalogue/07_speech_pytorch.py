@@ -472,7 +472,7 @@ AUGMENT_NOISE_AMPLITUDE_DB = AUGMENT.format(
 )
 AUGMENT_POWER_AFTER_SHIFT = AUGMENT.format(
     gain_div="20.0",
-    shift_and_power="y = np.concatenate([np.zeros(int(shift)), y])\n    power = float(np.mean(y**2))  # silence counted",
+    shift_and_power="y = np.concatenate([np.zeros(int(shift)), y])\n    power = float(np.mean(y**2))",
     noise_std="np.sqrt(power / 10.0 ** (snr_db / 10.0))",
 )
 AUGMENT_ROLLS_AND_POWER_GAIN = AUGMENT.format(

@@ -85,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.epochs is not None:
         ns["EPOCHS"] = args.epochs
     copies = ns["COPIES"] if args.copies is None else args.copies
-    print(f"notebook cells loaded in {time.perf_counter() - start:.0f} s; epochs <= {ns['EPOCHS']}, patience "
-          f"{ns['PATIENCE']}, {copies} augmented copies, {ns['THREADS']} thread(s)", flush=True)
+    print(
+        f"notebook cells loaded in {time.perf_counter() - start:.0f} s; epochs <= {ns['EPOCHS']}, patience "
+        f"{ns['PATIENCE']}, {copies} augmented copies, {ns['THREADS']} thread(s)",
+        flush=True,
+    )
     scores: dict[str, dict[str, list[float]]] = {c: {f: [] for f in args.folds} for c in args.configs}
     for fold in args.folds:
         split = ns["make_splits"](ns["real"], fold)

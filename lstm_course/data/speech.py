@@ -1,13 +1,17 @@
-"""Spoken digits for notebook 07: the shipped synthetic set, and the Free Spoken Digit Dataset if you have it.
+"""Spoken digits for notebook 07: four real FSDD speakers and a synthetic set (both shipped), and the full FSDD.
+
+:func:`load_real_digits` reads the shipped real recordings (``datasets/speech/fsdd_8k.flac``, built by
+``datasets/build_fsdd.py``): four adult male speakers of the Free Spoken Digit Dataset, 50 takes of every
+digit each, CC BY-SA 4.0.
 
 The shipped set (``datasets/speech/``, built by ``datasets/build_speech.py``) is **synthetic**: eSpeak NG
 says zero..nine with many voices; the splits are voice-disjoint, so ``test`` measures recognition of voices
 never heard in training. Each clip's background noise is added here, deterministically, from the seed and
 SNR stored in ``clips.csv`` (storing noise would triple the file).
 
-The Free Spoken Digit Dataset (FSDD, real human recordings, CC BY-SA 4.0, files
-``{digit}_{speaker}_{index}.wav`` at 8 kHz) is *not* shipped. :func:`load_fsdd` reads it from a folder or a
-zip archive; :func:`download_fsdd` fetches the archive when you are online and checks its sha256.
+The full Free Spoken Digit Dataset (FSDD, real human recordings, CC BY-SA 4.0, files
+``{digit}_{speaker}_{index}.wav`` at 8 kHz, six speakers) is *not* shipped. :func:`load_fsdd` reads it from a
+folder or a zip archive; :func:`download_fsdd` fetches the archive when you are online and checks its sha256.
 
 Example::
 

@@ -26,3 +26,14 @@ def test_lstm_speed_benchmark_compares_equal_gradients() -> None:
     assert float(rows["float32"]) < 1e-3, f"scratch and torch gradients differ in float32:\n{run.stdout}"
     assert float(rows["float64"]) < 1e-10, f"scratch and torch gradients differ in float64:\n{run.stdout}"
     assert "matrix kernels: NumPy" in run.stdout and "the 2x goal" in run.stdout, run.stdout
+
+
+def test_speech_speakers_benchmark_lists_its_options() -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "speech_speakers.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert all(option in run.stdout for option in ("--folds", "--seeds", "--configs", "--epochs")), run.stdout

@@ -14,10 +14,14 @@ import pytest
 from lstm_course.data.speech import (
     AUDIO_FILE,
     INDEX_FILE,
+    REAL_AUDIO_FILE,
+    REAL_INDEX_FILE,
+    REAL_SPEAKERS,
     SAMPLE_RATE,
     SPLITS,
     download_fsdd,
     load_fsdd,
+    load_real_digits,
     load_speech,
     sha256_of,
 )
@@ -179,3 +183,119 @@ def test_download_fsdd_checks_sha256(tiny_fsdd, tmp_path):
     with pytest.raises(ValueError, match="sha256"):
         download_fsdd(tmp_path / "other", url=url, sha256="0" * 64)
     assert not list((tmp_path / "other").iterdir()), "a download with the wrong checksum must be deleted"
+
+
+# --- the real recordings: four FSDD speakers (datasets/speech/fsdd_*; built by datasets/build_fsdd.py) -----------
+
+FSDD_SOURCE = Path("/work/shared/data/fsdd")  # where the course's raw copy was; the build test skips without it
+
+
+@pytest.mark.parametrize("parts", [REAL_AUDIO_FILE, REAL_INDEX_FILE])
+def test_real_sha256_matches_readme(parts):
+    name = "/".join(parts)
+    match = re.search(rf"`{re.escape(name)}` \| [\d,]+ \| `([0-9a-f]{{64}})`", speech_section())
+    assert match, f"no sha256 for {name} in datasets/README.md"
+    assert sha256_of(dataset_path(*parts)) == match.group(1)
+    size = re.search(rf"`{re.escape(name)}` \| ([\d,]+) \|", speech_section()).group(1)
+    assert int(size.replace(",", "")) == dataset_path(*parts).stat().st_size, f"README size of {name} is out of date"
+
+
+def test_real_files_are_small():
+    total = sum(dataset_path(*p).stat().st_size for p in (REAL_AUDIO_FILE, REAL_INDEX_FILE))
+    assert total < 6_000_000, f"the real recordings take {total} bytes; keep them a few MB"
+
+
+def test_load_real_digits():
+    clips = load_real_digits()
+    assert len(clips) == 2000 and clips.sample_rate == SAMPLE_RATE
+    assert tuple(sorted(set(clips.voices))) == REAL_SPEAKERS
+    for speaker in REAL_SPEAKERS:
+        counts = np.bincount(clips.digits[clips.voices == speaker], minlength=10)
+        assert counts.tolist() == [50] * 10, f"{speaker}: {counts} takes per digit, expected 50 each"
+    assert all(a.dtype == np.float32 and a.ndim == 1 and np.abs(a).max() <= 1.0 for a in clips.audio)
+    lengths = np.array([len(a) for a in clips.audio]) / SAMPLE_RATE
+    assert 0.1 < lengths.min() and lengths.max() < 1.5
+    assert all(np.abs(a).max() > 0.01 for a in clips.audio), "a clip is silent"
+    # every clip carries its provenance: the original file name and its sha256
+    names = {r["file"] for r in clips.info}
+    assert len(names) == 2000 and all(re.fullmatch(r"\d_[a-z]+_\d+\.wav", n) for n in names)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", r["sha256"]) for r in clips.info)
+    two = load_real_digits(["lucas", "george"])
+    assert len(two) == 1000 and two.voices[0] == "lucas" and two.voices[-1] == "george"
+    np.testing.assert_array_equal(two.audio[500], clips.audio[0])
+    with pytest.raises(ValueError, match="theo"):
+        load_real_digits(["theo"])
+
+
+def test_real_index_matches_audio():
+    import soundfile as sf
+
+    info = sf.info(str(dataset_path(*REAL_AUDIO_FILE)))
+    with open(dataset_path(*REAL_INDEX_FILE), newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert info.samplerate == SAMPLE_RATE and info.channels == 1
+    starts = np.array([int(r["start"]) for r in rows])
+    lengths = np.array([int(r["length"]) for r in rows])
+    assert starts[0] == 0 and np.array_equal(starts[1:], np.cumsum(lengths)[:-1]), "clips must be contiguous"
+    assert starts[-1] + lengths[-1] == info.frames
+
+
+def _build_fsdd():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_fsdd", REPO_ROOT / "datasets" / "build_fsdd.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tiny_source(folder: Path) -> None:
+    import hashlib
+
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    lines = []
+    for name in ("0_anna_0.wav", "7_anna_1.wav", "3_ben_0.wav"):
+        sf.write(folder / name, (rng.standard_normal(900) * 3000).astype(np.int16), SAMPLE_RATE, subtype="PCM_16")
+        lines.append(f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}")
+    (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+
+
+def test_build_fsdd_checks_every_digest(tmp_path):
+    import soundfile as sf
+
+    build = _build_fsdd()
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    _tiny_source(src)
+    hashes = build.build(src, out)
+    rows = list(csv.DictReader(open(out / build.INDEX_FILE, newline="")))
+    expected = [("anna", "0", "0"), ("anna", "7", "1"), ("ben", "3", "0")]
+    assert [(r["speaker"], r["digit"], r["take"]) for r in rows] == expected
+    audio, sr = sf.read(out / build.AUDIO_FILE, dtype="int16")
+    original, _ = sf.read(src / "0_anna_0.wav", dtype="int16")
+    assert sr == SAMPLE_RATE and len(audio) == 2700
+    assert np.all(audio % build.STEP == 0) and np.abs(audio[:900].astype(int) - original).max() <= build.STEP // 2
+    assert build.build(src, tmp_path / "again") == hashes, "the build must be deterministic"
+    # a changed recording, a missing one and an unlisted one are all refused
+    (src / "9_ben_4.wav").write_bytes((src / "3_ben_0.wav").read_bytes())
+    with pytest.raises(SystemExit, match="not in SHA256SUMS"):
+        build.build(src, out)
+    (src / "9_ben_4.wav").unlink()
+    data = bytearray((src / "7_anna_1.wav").read_bytes())
+    data[-1] ^= 1
+    (src / "7_anna_1.wav").write_bytes(bytes(data))
+    with pytest.raises(SystemExit, match=r"7_anna_1\.wav: sha256"):
+        build.build(src, out)
+    (src / "7_anna_1.wav").unlink()
+    with pytest.raises(SystemExit, match="missing"):
+        build.build(src, out)
+
+
+@pytest.mark.skipif(not FSDD_SOURCE.is_dir(), reason="the raw FSDD folder is not on this machine")
+def test_build_fsdd_reproduces_shipped_files(tmp_path):
+    build = _build_fsdd()
+    hashes = build.build(FSDD_SOURCE, tmp_path)
+    for name, digest in hashes.items():
+        assert digest == sha256_of(dataset_path("speech", name)), f"rebuilding {name} gives another file"

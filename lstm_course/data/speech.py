@@ -1,13 +1,17 @@
-"""Spoken digits for notebook 07: the shipped synthetic set, and the Free Spoken Digit Dataset if you have it.
+"""Spoken digits for notebook 07: four real FSDD speakers and a synthetic set (both shipped), and the full FSDD.
+
+:func:`load_real_digits` reads the shipped real recordings (``datasets/speech/fsdd_8k.flac``, built by
+``datasets/build_fsdd.py``): four adult male speakers of the Free Spoken Digit Dataset, 50 takes of every
+digit each, CC BY-SA 4.0.
 
 The shipped set (``datasets/speech/``, built by ``datasets/build_speech.py``) is **synthetic**: eSpeak NG
 says zero..nine with many voices; the splits are voice-disjoint, so ``test`` measures recognition of voices
 never heard in training. Each clip's background noise is added here, deterministically, from the seed and
 SNR stored in ``clips.csv`` (storing noise would triple the file).
 
-The Free Spoken Digit Dataset (FSDD, real human recordings, CC BY-SA 4.0, files
-``{digit}_{speaker}_{index}.wav`` at 8 kHz) is *not* shipped. :func:`load_fsdd` reads it from a folder or a
-zip archive; :func:`download_fsdd` fetches the archive when you are online and checks its sha256.
+The full Free Spoken Digit Dataset (FSDD, real human recordings, CC BY-SA 4.0, files
+``{digit}_{speaker}_{index}.wav`` at 8 kHz, six speakers) is *not* shipped. :func:`load_fsdd` reads it from a
+folder or a zip archive; :func:`download_fsdd` fetches the archive when you are online and checks its sha256.
 
 Example::
 
@@ -36,11 +40,13 @@ __all__ = [
     "DIGITS",
     "FSDD_SHA256",
     "FSDD_URL",
+    "REAL_SPEAKERS",
     "SAMPLE_RATE",
     "SPLITS",
     "SpeechClips",
     "download_fsdd",
     "load_fsdd",
+    "load_real_digits",
     "load_speech",
     "sha256_of",
 ]
@@ -50,6 +56,10 @@ DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 SPLITS = ("train", "validation", "test")
 AUDIO_FILE = ("speech", "digits_8k.flac")
 INDEX_FILE = ("speech", "clips.csv")
+REAL_AUDIO_FILE = ("speech", "fsdd_8k.flac")
+REAL_INDEX_FILE = ("speech", "fsdd_clips.csv")
+#: The real speakers shipped in ``datasets/speech/fsdd_8k.flac`` (all adult men; see datasets/README.md).
+REAL_SPEAKERS = ("george", "jackson", "lucas", "nicolas")
 
 #: FSDD release archive on GitHub (Jakobovski/free-spoken-digit-dataset, tag v1.0.10: 6 speakers, 3000 clips).
 FSDD_URL = "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.10.zip"
@@ -158,6 +168,37 @@ def load_speech(split: str = "train", noise: bool = True) -> SpeechClips:
         audio,
         np.array([int(r["digit"]) for r in rows], dtype=np.int64),
         np.array([r["voice"] for r in rows]),
+        sr,
+        rows,
+    )
+
+
+def load_real_digits(speakers: Sequence[str] | None = None) -> SpeechClips:
+    """Load the shipped real recordings: four speakers of the Free Spoken Digit Dataset (8 kHz, float32).
+
+    Args:
+        speakers: the speakers to load (default all of ``REAL_SPEAKERS``), in that order.
+
+    Returns:
+        The clips of those speakers, each speaker's sorted by digit then take; ``voices`` holds the speaker
+        names and ``info`` each row of ``fsdd_clips.csv`` (file name, take, sha256 of the original WAV).
+
+    Raises:
+        ValueError: for a speaker who is not in the shipped set.
+    """
+    speakers = tuple(REAL_SPEAKERS if speakers is None else speakers)
+    unknown = sorted(set(speakers) - set(REAL_SPEAKERS))
+    if unknown:
+        raise ValueError(f"no shipped recordings of {unknown}; the speakers are {REAL_SPEAKERS}")
+    with open(dataset_path(*REAL_INDEX_FILE), newline="") as f:
+        rows = list(csv.DictReader(f))
+    rows = [r for s in speakers for r in rows if r["speaker"] == s]
+    samples, sr = _read_audio(dataset_path(*REAL_AUDIO_FILE))
+    audio = [_to_float(samples[int(r["start"]) : int(r["start"]) + int(r["length"])]) for r in rows]
+    return SpeechClips(
+        audio,
+        np.array([int(r["digit"]) for r in rows], dtype=np.int64),
+        np.array([r["speaker"] for r in rows]),
         sr,
         rows,
     )

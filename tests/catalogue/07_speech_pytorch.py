@@ -435,6 +435,118 @@ def per_class_accuracy(cm):
     return np.divide(np.diag(cm), totals, out=np.zeros(len(cm)), where=totals > 0)
 """
 
+# --- speaker split, augmentation, recognise_digits ---------------------------------------------------------------
+
+SPLITS_BY_CLIP = """
+def make_splits(clips, test_speaker, n_validation_takes=5):
+    order = np.random.default_rng(0).permutation(len(clips))  # a random split of clips: speakers leak
+    n_test = int(np.sum(np.asarray(clips.voices) == test_speaker))
+    n_val = (len(clips) - n_test) // 10
+    return {"test": np.sort(order[:n_test]), "validation": np.sort(order[n_test:n_test + n_val]),
+            "train": np.sort(order[n_test + n_val:])}
+"""
+
+SPLITS_VALIDATION_FROM_TEST_SPEAKER = """
+def make_splits(clips, test_speaker, n_validation_takes=5):
+    voices = np.asarray(clips.voices)
+    takes = np.array([int(r["take"]) for r in clips.info])
+    validation = takes < n_validation_takes  # the test speaker's first takes validate (and steer) the model
+    test = (voices == test_speaker) & ~validation
+    train = ~test & ~validation
+    return {"train": np.flatnonzero(train), "validation": np.flatnonzero(validation), "test": np.flatnonzero(test)}
+"""
+
+AUGMENT = """
+def augment(x, speed=1.0, shift=0, gain_db=0.0, snr_db=None, rng=None):
+    x = np.asarray(x, dtype=np.float64)
+    n_out = int(np.floor((len(x) - 1) / speed)) + 1
+    y = np.interp(np.arange(n_out) * speed, np.arange(len(x)), x) * 10.0 ** (gain_db / {gain_div})
+    {shift_and_power}
+    if snr_db is not None:
+        y = y + rng.normal(0.0, {noise_std}, len(y))
+    return y.astype(np.float32)
+"""
+RIGHT_SHIFT = "power = float(np.mean(y**2))\n    y = np.concatenate([np.zeros(int(shift)), y])"
+AUGMENT_NOISE_AMPLITUDE_DB = AUGMENT.format(
+    gain_div="20.0", shift_and_power=RIGHT_SHIFT, noise_std="np.sqrt(power) / 10.0 ** (snr_db / 10.0)"
+)
+AUGMENT_POWER_AFTER_SHIFT = AUGMENT.format(
+    gain_div="20.0",
+    shift_and_power="y = np.concatenate([np.zeros(int(shift)), y])\n    power = float(np.mean(y**2))",
+    noise_std="np.sqrt(power / 10.0 ** (snr_db / 10.0))",
+)
+AUGMENT_ROLLS_AND_POWER_GAIN = AUGMENT.format(
+    gain_div="10.0",  # a power gain applied to amplitudes
+    shift_and_power="power = float(np.mean(y**2))\n    y = np.roll(y, int(shift))  # wraps the end round",
+    noise_std="np.sqrt(power / 10.0 ** (snr_db / 10.0))",
+)
+
+RECOGNISE = """
+def recognise_digits(waves, sample_rate):
+    prepared = []
+    for w in waves:
+        w = np.asarray(w)
+        x = w.astype(np.float64) / 32768.0 if w.dtype == np.int16 else w.astype(np.float64)
+        {resample}
+        prepared.append(x)
+    feats = clip_features(prepared)
+    {normalise}
+    x, lengths, _ = collate_padded([(torch.from_numpy(f), torch.tensor(0)) for f in feats])
+    recogniser.eval()
+    with torch.no_grad():
+        return recogniser(x, lengths).argmax(dim=1).numpy()
+"""
+GOOD_RESAMPLE = (
+    "g = np.gcd(SAMPLE_RATE, int(sample_rate))\n"
+    "        x = scipy.signal.resample_poly(x, SAMPLE_RATE // g, int(sample_rate) // g)"
+)
+GOOD_NORMALISE = "feats = [((f - MODEL_MEAN) / MODEL_STD).astype(np.float32) for f in feats]"
+RECOGNISE_NO_RESAMPLING = RECOGNISE.format(resample="pass  # any rate is treated as 8 kHz", normalise=GOOD_NORMALISE)
+RECOGNISE_OWN_STATISTICS = RECOGNISE.format(
+    resample=GOOD_RESAMPLE,
+    normalise="""frames = np.concatenate(feats)  # statistics of the new recordings, not of the training data
+    feats = [((f - frames.mean(0)) / frames.std(0)).astype(np.float32) for f in feats]""",
+)
+
+SPLITS_LOOP = """
+def make_splits(clips, test_speaker, n_validation_takes=5):
+    out = {"train": [], "validation": [], "test": []}
+    for i, (speaker, info) in enumerate(zip(clips.voices, clips.info)):
+        if speaker == test_speaker:
+            out["test"].append(i)
+        elif int(info["take"]) < n_validation_takes:
+            out["validation"].append(i)
+        else:
+            out["train"].append(i)
+    return {k: np.array(v, dtype=int) for k, v in out.items()}
+"""
+
+AUGMENT_OTHER_ORDER = """
+def augment(x, speed=1.0, shift=0, gain_db=0.0, snr_db=None, rng=None):
+    x = np.asarray(x, dtype=np.float64) * 10 ** (gain_db / 20)  # gain first: linear, so the order is free
+    t = np.arange(0.0, len(x) - 1 + 1e-9, speed)
+    y = np.interp(t, np.arange(len(x)), x)
+    if snr_db is not None:
+        noise_power = np.mean(y**2) * 10 ** (-snr_db / 10)
+        out = rng.normal(0.0, np.sqrt(noise_power), len(y) + int(shift))
+        out[int(shift):] += y
+        return out.astype(np.float32)
+    return np.pad(y, (int(shift), 0)).astype(np.float32)
+"""
+
+RECOGNISE_LIBROSA_LOADER = """
+def recognise_digits(waves, sample_rate):
+    waves = [np.asarray(w) / 32768.0 if np.asarray(w).dtype == np.int16 else np.asarray(w, dtype=np.float64)
+             for w in waves]
+    if sample_rate != SAMPLE_RATE:
+        waves = [librosa.resample(w, orig_sr=sample_rate, target_sr=SAMPLE_RATE) for w in waves]
+    feats = [(f - MODEL_MEAN) / MODEL_STD for f in clip_features(waves)]
+    data = DataLoader(DigitSequences(feats, np.zeros(len(feats), int)), batch_size=16, collate_fn=collate_padded)
+    recogniser.eval()
+    with torch.no_grad():
+        return np.concatenate([recogniser(x, lengths).argmax(1).numpy() for x, lengths, _ in data])
+"""
+
 VARIANTS = [
     # The mistakes the course must catch, each graded alone.
     Variant("frame_count_off_by_one", {"frame_signal": FRAME_OFF_BY_ONE}, loses=["test_frame_signal", "test_mfcc"]),
@@ -486,14 +598,34 @@ VARIANTS = [
     # A natural log only rescales the mel axis, which leaves points equally spaced in mel (the filter edges)
     # where they were: the filterbank and the MFCCs stay right, hz_to_mel itself is wrong.
     Variant(
-        "mel_scale_natural_log+filterbank_not_area_normalised+dct_without_s0+last_weights_no_early_stopping",
+        "mel_scale_natural_log+filterbank_not_area_normalised+dct_without_s0+last_weights_no_early_stopping+augment_rolls",
         {
             "mel_scale": MEL_SCALE_NATURAL_LOG,
             "mel_filterbank": FILTERBANK_NOT_AREA_NORMALISED,
             "dct_ii": DCT_WITHOUT_S0,
             "train_model": TRAIN_LAST_WEIGHTS,
+            "augment": AUGMENT_ROLLS_AND_POWER_GAIN,
         },
-        loses=["test_mel_scale", "test_mel_filterbank", "test_dct_ii", "test_train_model"],
+        loses=["test_mel_scale", "test_mel_filterbank", "test_dct_ii", "test_train_model", "test_augment"],
+    ),
+    # The speaker split, augmentation and recognise_digits: independent tests cells, graded together.
+    Variant(
+        "splits_by_clip_leak_speakers+noise_std_in_power_db+no_resampling",
+        {
+            "make_splits": SPLITS_BY_CLIP,
+            "augment": AUGMENT_NOISE_AMPLITUDE_DB,
+            "recognise_digits": RECOGNISE_NO_RESAMPLING,
+        },
+        loses=["test_make_splits", "test_augment", "test_recognise_digits"],
+    ),
+    Variant(
+        "validation_from_test_speaker+speech_power_after_shift+normalised_with_own_statistics",
+        {
+            "make_splits": SPLITS_VALIDATION_FROM_TEST_SPEAKER,
+            "augment": AUGMENT_POWER_AFTER_SHIFT,
+            "recognise_digits": RECOGNISE_OWN_STATISTICS,
+        },
+        loses=["test_make_splits", "test_augment", "test_recognise_digits"],
     ),
     # Correct, written differently: full marks.
     Variant(
@@ -517,6 +649,9 @@ VARIANTS = [
             "DigitLSTM": LSTM_MASKED_MEAN,
             "train_model": TRAIN_BEST_EPOCH_COUNTER,
             "confusion": CONFUSION_BINCOUNT,
+            "make_splits": SPLITS_LOOP,
+            "augment": AUGMENT_OTHER_ORDER,
+            "recognise_digits": RECOGNISE_LIBROSA_LOADER,
         },
         loses=[],
     ),

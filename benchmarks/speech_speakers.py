@@ -1,0 +1,128 @@
+"""Notebook 07 on real speakers it never heard: leave-one-speaker-out accuracy over seeds.
+
+    python benchmarks/speech_speakers.py                         # every fold, 3 seeds, all four configurations
+    python benchmarks/speech_speakers.py --folds lucas --seeds 0 --configs lstm   # a subset
+    python benchmarks/speech_speakers.py --help
+
+For every fold one of the four real FSDD speakers (datasets/speech/fsdd_8k.flac) is the test speaker; the
+other three train (takes 5-49) and validate (takes 0-4), exactly as the notebook's `make_splits` and
+`run_experiment` do: the benchmark runs the notebook's own cells (MFCCs, features, augmentation,
+normalisation, models, training loop), so it measures what the notebook teaches. Configurations:
+
+* ``lstm``: the bidirectional LSTM (`DigitLSTM`), augmented real clips;
+* ``lstm+synth``: the same plus the 1580 synthetic eSpeak NG training clips;
+* ``cnn``: the CNN-LSTM (`ConvDigitLSTM`), augmented real clips;
+* ``cnn+synth``: the same plus the synthetic clips.
+
+Prints one line per run and, per configuration, the accuracy on the unseen speaker: mean and standard
+deviation over all folds and seeds, and the mean of every fold. Each run trains a model (tens of seconds
+to minutes on one core); ``nice`` it on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from solution_cells import run_solution_cells  # noqa: E402
+
+NOTEBOOK = ROOT / "solutions" / "07_speech_pytorch" / "07_speech_pytorch.ipynb"
+CELLS = [
+    "imports",
+    "load_data",
+    "frame_signal",
+    "hann_window",
+    "power_spectrum",
+    "mel_scale",
+    "mel_filterbank",
+    "log_power",
+    "dct_ii",
+    "mfcc",
+    "features",
+    "make_splits",
+    "augment",
+    "random_augment",
+    "normalize_splits",
+    "dataset",
+    "DigitLSTM",
+    "evaluate",
+    "train_model",
+    "experiments",
+]
+CONFIGS = {
+    "lstm": {"model": "DigitLSTM", "synthetic": False},
+    "lstm+synth": {"model": "DigitLSTM", "synthetic": True},
+    "cnn": {"model": "ConvDigitLSTM", "synthetic": False},
+    "cnn+synth": {"model": "ConvDigitLSTM", "synthetic": True},
+}
+SPEAKERS = ("george", "jackson", "lucas", "nicolas")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", nargs="+", default=list(SPEAKERS), choices=SPEAKERS, help="test speakers")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the notebook's)")
+    parser.add_argument("--copies", type=int, default=None, help="augmented copies (default: the notebook's)")
+    args = parser.parse_args(argv)
+
+    os.environ.pop("LSTM_COURSE_FAST", None)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        ns = run_solution_cells(NOTEBOOK, CELLS, {"split": None, "__name__": "speech_speakers"})
+    if args.epochs is not None:
+        ns["EPOCHS"] = args.epochs
+    copies = ns["COPIES"] if args.copies is None else args.copies
+    print(
+        f"notebook cells loaded in {time.perf_counter() - start:.0f} s; epochs <= {ns['EPOCHS']}, patience "
+        f"{ns['PATIENCE']}, {copies} augmented copies, {ns['THREADS']} thread(s)",
+        flush=True,
+    )
+    scores: dict[str, dict[str, list[float]]] = {c: {f: [] for f in args.folds} for c in args.configs}
+    for fold in args.folds:
+        split = ns["make_splits"](ns["real"], fold)
+        for config in args.configs:
+            for seed in args.seeds:
+                spec = CONFIGS[config]
+                with contextlib.redirect_stderr(io.StringIO()):  # the notebook's tqdm bars
+                    result = ns["run_experiment"](
+                        config,
+                        make_model=ns[spec["model"]],
+                        split=split,
+                        copies=copies,
+                        seed=seed,
+                        synthetic=spec["synthetic"],
+                        verbose=False,
+                    )
+                scores[config][fold].append(result["accuracy"])
+                print(
+                    f"test {fold:8s} {config:11s} seed {seed}: {result['accuracy']:6.1%} "
+                    f"({result['parameters']:,} parameters, {len(result['history']['loss'])} epochs, "
+                    f"{result['seconds']:.0f} s)",
+                    flush=True,
+                )
+    import numpy as np
+
+    print(f"\naccuracy on the unseen real speaker ({len(args.seeds)} seed(s) per fold):")
+    for config in args.configs:
+        every = np.array([a for f in args.folds for a in scores[config][f]])
+        folds = ", ".join(f"{f} {np.mean(scores[config][f]):.1%}" for f in args.folds)
+        print(f"  {config:11s} mean {every.mean():.1%} +- {every.std():.1%} (std over {len(every)} runs); {folds}")
+    print(f"total {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

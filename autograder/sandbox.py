@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -608,8 +609,10 @@ class SandboxExecute(Execute):
         self._token = uuid.uuid4().hex
 
     def _cell_timeout(self, cell: NotebookNode) -> int:
+        # Rounded up: a cell stopped by this timeout ends at or after the notebook's deadline, so no cell runs
+        # in the fraction of a second a rounded-down timeout would leave (the next cell is refused instead).
         left = self._deadline - time.monotonic()
-        return max(1, int(min(self.timeout, left)))
+        return max(1, math.ceil(min(self.timeout, left)))
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout

@@ -582,6 +582,10 @@ class SandboxExecute(Execute):
     """
 
     enabled = Bool(True).tag(config=True)
+    # nbclient waits this long after a cell's reply for the kernel to report idle; its 4 s made a submission at
+    # its process limit (a fork bomb) an error instead of graded when the machine was busy. Costs nothing
+    # when the kernel is responsive.
+    iopub_timeout = Integer(30, help="seconds to wait for the kernel's last output after a cell").tag(config=True)
     notebook_timeout = Integer(Limits.notebook_timeout, help="seconds for the whole notebook").tag(config=True)
     output_kb = Integer(Limits.output_kb, help="output kept per cell (KiB)").tag(config=True)
     notebook_output_kb = Integer(Limits.notebook_output_kb, help="output kept per notebook (KiB)").tag(config=True)

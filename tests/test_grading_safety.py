@@ -331,10 +331,10 @@ def build_class(subs: Path, course_dir: Path, port: int) -> dict[str, Adversary]
     wrong[FIRST] = FAKE_CHECKS + "\n\n" + wrong[FIRST]
     add(Adversary("monkeypatched_checks", "review", flag="redefines"), build_submission(ASSIGNMENT, wrong))
 
-    # The course's checks compare values, not with ==: the trick fails (sigmoid, and tanh built on it, lose
-    # their points) and is flagged anyway.
+    # The course's checks compare values, not with ==: the trick fails (sigmoid loses its points; tanh no
+    # longer builds on sigmoid since it is computed with expm1) and is flagged anyway.
     add(
-        Adversary("always_equal", "review", ("test_sigmoid", "test_tanh"), flag="__eq__"),
+        Adversary("always_equal", "review", ("test_sigmoid",), flag="__eq__"),
         build_submission(ASSIGNMENT, {FIRST: ALWAYS_EQUAL}),
     )
     add(

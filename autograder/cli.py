@@ -86,16 +86,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from autograder.course import resolve_assignments
+    from autograder.executors import ClusterError
     from autograder.parallel import GradingBusy, Options, SandboxUnavailable, check_sandbox, course_lock
 
     (assignment,) = resolve_assignments([args.assignment])
     course = _course(args)
     try:
         if not args.serial:
-            check_sandbox(Options(sandbox=not args.unsafe_no_sandbox))  # before anything is imported or graded
+            # Before anything is imported or graded (on a cluster, each worker checks its own).
+            check_sandbox(Options(sandbox=not args.unsafe_no_sandbox, cluster=args.cluster))
         with course_lock(course):  # one grading run per course folder at a time
             return _grade(args, course, assignment)
-    except (SandboxUnavailable, GradingBusy) as exc:
+    except (SandboxUnavailable, GradingBusy, ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -166,7 +168,8 @@ def _grade(args: argparse.Namespace, course: Course, assignment: str) -> int:
             fsize_mb=args.max_file_size,
             output_kb=args.max_output,
         )
-        options = Options(workers=args.workers, limits=limits, sandbox=not args.unsafe_no_sandbox, force=args.force)
+        options = Options(workers=args.workers, limits=limits, sandbox=not args.unsafe_no_sandbox, force=args.force,
+                          cluster=args.cluster)  # fmt: skip
         if args.unsafe_no_sandbox:
             print("warning: --unsafe-no-sandbox: student code runs with your permissions (limits still apply)")
         total = len(students) if students is not None else len(course.students(assignment))
@@ -528,6 +531,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", help="grade only this student, even if already graded (repeatable)")
     p.add_argument("--force", action="store_true", help="regrade students already graded from the same file")
     p.add_argument("--workers", type=_positive, default=_cores(), help="students graded at once (default: CPU cores)")
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run the sandboxed executions on Dask: a scheduler address (tcp://scheduler:8786) or local:N for a "
+        "LocalCluster of N worker processes here; grades, markers and logs stay on this machine "
+        "(default: --workers local worker processes; see autograder/README.md)",
+    )
     p.add_argument("--notebook-timeout", type=_positive, default=900, help="seconds a whole notebook may run (900)")
     p.add_argument("--memory", type=_positive, default=6144, help="MiB of address space per kernel process (6144)")
     p.add_argument("--max-processes", type=_positive, default=256, help="processes and threads per submission (256)")

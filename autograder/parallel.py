@@ -5,6 +5,9 @@ Design (one writer, many executors):
 - The parent process owns the course directory: it alone writes ``gradebook.db``, ``autograded/`` and the
   per-student marker files. It runs nbgrader's ``generate_assignment`` once, copies the gradebook to a
   *template*, and hands students to ``workers`` worker processes.
+- Each student's execution is a task (:func:`autograder.executors.run_task`) that carries everything as bytes
+  and returns the executed notebook and logs; an executor runs the tasks: the local pool by default, or a
+  Dask cluster (``Options.cluster``), behind one interface (:mod:`autograder.executors`).
 - A worker process per slot (``python -m autograder.worker --serve``, reused student after student) builds
   a private scratch course for each student (a copy of the template gradebook and of the submission) and
   runs real ``nbgrader autograde`` there with :class:`autograder.sandbox.SandboxExecute` as the only step
@@ -33,7 +36,6 @@ import fcntl
 import hashlib
 import json
 import os
-import queue
 import shutil
 import signal
 import sqlite3
@@ -43,7 +45,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,7 +56,7 @@ from traitlets.config import Config
 from autograder.course import REPO_ROOT, CellScore, Course, read_json_notebook
 from autograder.grading import StudentResult, admit, max_cells, printable
 from autograder.outputsafety import sanitize_outputs
-from autograder.sandbox import SANDBOX_UID_BASE, Limits, UidLease, cap_outputs, make_scratch
+from autograder.sandbox import SANDBOX_UID_BASE, Limits, UidLease, cap_outputs
 
 MARKER = ".autograder.json"
 #: Seconds a worker may take beyond the notebook's time limit (kernel start-up, nbgrader) before it is killed.
@@ -124,12 +125,16 @@ class Options:
         limits: per-submission limits.
         sandbox: run kernels inside bubblewrap (False: resource limits only, for trusted work).
         force: regrade students whose submission has not changed since they were graded.
+        cluster: run the sandboxed executions on Dask instead of local worker processes: a scheduler address
+            (``tcp://scheduler:8786``) or ``local:N`` for a LocalCluster of N one-thread worker processes on this
+            machine (see :mod:`autograder.executors`); ``workers`` is then ignored.
     """
 
     workers: int = field(default_factory=default_workers)
     limits: Limits = field(default_factory=Limits)
     sandbox: bool = True
     force: bool = False
+    cluster: str | None = None
 
 
 def sha256(path: Path) -> str:
@@ -214,8 +219,11 @@ def grade_one(spec: dict) -> dict:
     extra.SandboxExecute.output_kb = limits.output_kb
     extra.SandboxExecute.notebook_output_kb = limits.notebook_output_kb
     extra.SandboxExecute.report_path = str(scratch / "report.json")
-    with contextlib.suppress(OSError, ValueError):
-        extra.SandboxExecute.course_cells = course_cell_digests(src / f"{assignment}.ipynb")
+    if spec.get("course_cells") is not None:  # computed by the grader: the worker never sees the solutions
+        extra.SandboxExecute.course_cells = list(spec["course_cells"])
+    else:
+        with contextlib.suppress(OSError, ValueError):
+            extra.SandboxExecute.course_cells = course_cell_digests(src / f"{assignment}.ipynb")
     extra.SandboxKernelManager.scratch = str(scratch / "box")
     extra.SandboxKernelManager.runtime = str(runtime)
     extra.SandboxKernelManager.use_bwrap = bool(spec["sandbox"])
@@ -645,7 +653,7 @@ def socket_folder() -> Path:
 
 def check_sandbox(options: Options) -> str | None:
     """The bwrap path, None in unsafe mode; raises :class:`SandboxUnavailable` if it is needed but unusable."""
-    if not options.sandbox:
+    if not options.sandbox or options.cluster:  # on a cluster every worker checks its own (and refuses)
         return None
     from autograder.sandbox import bwrap_status
 
@@ -706,7 +714,6 @@ def _grade_class(
     work = Path(course.root).resolve() / ".work" / assignment  # absolute: nbgrader changes folders
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    sockets = socket_folder()
     template = snapshot_gradebook(course, work / "template.db")
     # Students' scratch folders apart from the grader's own files: a student named "template.db" is a student.
     work = work / "students"
@@ -735,64 +742,29 @@ def _grade_class(
             on_done(r)
     limits = options.limits
     startup = course.config().Execute.get("startup_timeout", 120)
-    hard = limits.notebook_timeout + int(startup) + WORKER_GRACE
-    stop = threading.Event()
-    idle: queue.Queue[Worker] = queue.Queue()
-    workers: list[Worker] = []
-    try:
-        workers += [Worker(slot) for slot in range(max(1, options.workers))]
-    except RuntimeError as exc:  # no free sandbox uid: other grading runs hold them all
-        for worker in workers:
-            worker.close(release=True)
-        raise GradingBusy(str(exc)) from None
-    for worker in workers:
-        idle.put(worker)
+    from autograder.executors import make_bundle, make_executor, run_task, unpack_outcome
 
-    def job(student: str, index: int) -> float:
-        worker = idle.get()
-        try:
-            # Both marked as scratch: the sandbox changes owners only inside them.
-            scratch = make_scratch(work / student)
-            runtime = make_scratch(sockets / str(index))
-            spec = {
-                "assignment": assignment,
-                "student": student,
-                "scratch": str(scratch),
-                "runtime": str(runtime),
-                "template_db": str(template),
-                "submitted": str(course.path("submitted", student, assignment).resolve()),
-                "source": str(Path(course.source).resolve()),
-                "limits": asdict(limits),
-                "sandbox": options.sandbox,
-                "uid": worker.uid,
-            }
-            return worker.grade(spec, hard, stop)
-        except Exception as exc:  # the grader's own trouble with this student: an error row, not a crash
-            error = f"the grading worker could not start: {type(exc).__name__}: {exc}"
-            write_json_atomic(work / student / "result.json", {"success": False, "log": "", "error": error})
-            return 0.0
-        finally:
-            shutil.rmtree(sockets / str(index), ignore_errors=True)
-            idle.put(worker)
-
-    pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
+    hard = float(limits.notebook_timeout + int(startup) + WORKER_GRACE)
+    bundle = make_bundle(course, assignment, template, limits, options.sandbox, hard)
+    executor = make_executor(options)  # raises GradingBusy (no sandbox uid) or ClusterError (unfit workers)
     try:
-        futures = {pool.submit(job, s, i): s for i, s in enumerate(todo)}
-        for future in as_completed(futures):
-            student = futures[future]
-            seconds = future.result()
-            result = finish_student(course, parent, assignment, student, work, release_nb, seconds, limits)
+        executor.check(bundle)
+        shared = executor.share(bundle)
+
+        def job(student: str) -> dict:
+            return {"student": student, "submission": course.path("submitted", student, assignment).read_bytes()}
+
+        for student, outcome in executor.run_all(run_task, todo, job, shared):
+            unpack_outcome(outcome, work / student, student, assignment)
+            result = finish_student(course, parent, assignment, student, work, release_nb, outcome.seconds, limits)
             results.append(result)
             if on_done:
                 on_done(result)
     except BaseException:
-        stop.set()  # kill the running workers; students already finished keep their grades and markers
+        executor.shutdown(wait=False, cancel_futures=True)  # the running gradings stop; finished ones keep grades
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for worker in workers:
-            worker.close(release=True)
-        shutil.rmtree(sockets, ignore_errors=True)
+    else:
+        executor.shutdown(wait=True)
     shutil.rmtree(work.parent, ignore_errors=True)
     with contextlib.suppress(OSError):
         work.parent.parent.rmdir()  # .work/, unless another assignment is being graded

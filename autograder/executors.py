@@ -196,6 +196,33 @@ def failed(error: str, where_: str = "") -> Outcome:
     return Outcome({"success": False, "log": "", "error": error}, where=where_)
 
 
+#: Gradebook tables of students and their grades, emptied in the copy workers get (:func:`worker_gradebook`).
+STUDENT_TABLES = ("comment", "grade", "submitted_notebook", "submitted_assignment", "student")
+
+
+def worker_gradebook(template: Path) -> bytes:
+    """The gradebook a worker starts from: the assignments, notebooks and cells of ``template`` (what nbgrader
+    needs to autograde: the release notebook's cells and checksums), without any student, name or grade.
+
+    Small whatever the class size, so that every task can carry it; and no worker learns about the class.
+    """
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="autograder-template-") as tmp:
+        copy = Path(tmp) / "gradebook.db"
+        shutil.copyfile(template, copy)
+        db = sqlite3.connect(copy)
+        try:
+            with db:
+                for table in STUDENT_TABLES:
+                    db.execute(f"DELETE FROM {table}")  # table names from the constant above
+            db.execute("VACUUM")
+        finally:
+            db.close()
+        return copy.read_bytes()
+
+
 def make_bundle(course: Course, assignment: str, template: Path, limits: Limits, sandbox: bool, hard: float) -> dict:
     """What every task of ``assignment`` shares: see the module docstring. ``hard``: seconds after which a
     worker process is killed (the notebook's time limit plus kernel start-up and nbgrader)."""
@@ -211,7 +238,7 @@ def make_bundle(course: Course, assignment: str, template: Path, limits: Limits,
         cells = None
     return {
         "assignment": assignment,
-        "template_db": Path(template).read_bytes(),
+        "template_db": worker_gradebook(template),
         "files": files,
         "course_cells": cells,
         "limits": asdict(limits),
@@ -375,7 +402,8 @@ class GradingExecutor(Executor):
         raise NotImplementedError
 
     def share(self, value: object) -> object:
-        """``value`` (the bundle) as tasks receive it: itself locally, scattered once to every Dask worker."""
+        """``value`` (the bundle) as tasks receive it. Dask gets it by value in every task, not scattered once:
+        a scattered copy is lost when every worker holding it dies, and the bundle is small."""
         return value
 
     def check(self, bundle: dict) -> None:
@@ -517,9 +545,6 @@ class DaskPool(GradingExecutor):
             return max(1, sum(self.client.nthreads().values()))
         except Exception:  # the scheduler is briefly unreachable: one task at a time meanwhile
             return 1
-
-    def share(self, value: object) -> object:
-        return self.client.scatter(value, broadcast=True, hash=False)
 
     def check(self, bundle: dict) -> None:
         try:

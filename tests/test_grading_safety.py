@@ -537,14 +537,19 @@ def test_each_adversary_is_graded_as_designed(graded, name: str) -> None:
     adv: Adversary = graded["adversaries"][name]
     if adv.sandbox_only and not SANDBOX:
         pytest.skip(f"only the sandbox stops {name}, and it cannot run here: {NO_BWRAP_REASON}")
-    out, course_dir = graded["run"].stdout, graded["course_dir"]
+    check_as_designed(adv, graded["run"].stdout, graded["course_dir"], graded["course"])
+
+
+def check_as_designed(adv: Adversary, out: str, course_dir: Path, course: Course) -> None:
+    """Assert that ``adv`` was graded as designed, from the score table ``out`` and the course folder."""
+    name = adv.name
     line = row(out, name)
     assert line.split()[1] == adv.status, line
     if adv.note:
         assert adv.note in line, line
     if adv.status == "error":  # 0 points in the gradebook, if the submission got that far
         if (course_dir / "autograded" / name).exists():
-            assert all(c.score == 0 for c in graded["course"].scores(ASSIGNMENT, name))
+            assert all(c.score == 0 for c in course.scores(ASSIGNMENT, name))
         return
     cells = auto_scores(course_dir, name)
     assert set(cells) == set(TESTS_IDS), cells
@@ -555,7 +560,7 @@ def test_each_adversary_is_graded_as_designed(graded, name: str) -> None:
             assert score == max_score, f"{name}: {grade_id} should score full, got {score}/{max_score}"
     if adv.status == "review":
         assert adv.flag in line, line
-        held = graded["course"].scores(ASSIGNMENT, name)
+        held = course.scores(ASSIGNMENT, name)
         assert held and all(c.score == 0 for c in held), "flagged work must be held at 0 in the gradebook"
 
 

@@ -48,7 +48,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 #: One adversary per defence (the full catalogue runs through the local pool in test_grading_safety.py).
 SUBSET = [
     "ref_full", "ref_partial", "fork_bomb", "memory_bomb", "infinite_loop", "kills_kernel", "network",
-    "reads_solutions", "writes_gradebook", "huge_output", "tampered_tests", "custom_exception", "corrupt_json",
+    "reads_solutions", "huge_output", "tampered_tests", "custom_exception", "corrupt_json",
     "link_to_solution",
 ]  # fmt: skip
 HONEST = ["ref_full", "ref_partial"]

@@ -36,6 +36,20 @@ def _positive(text: str) -> int:
     return value
 
 
+def _cluster(text: str) -> str:
+    """argparse type: ``local:N`` (N >= 1) or a Dask scheduler address (``tcp://host:8786``, ``host:8786``)."""
+    if text.startswith("local:"):
+        _positive(text.removeprefix("local:"))
+        return text
+    rest = text.split("://", 1)[-1]
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither local:N nor a scheduler address such as tcp://scheduler:8786"
+        )
+    return text
+
+
 def _course(args: argparse.Namespace) -> Course:
     return Course(root=Path(args.course_dir), source=SOLUTIONS, timeout=getattr(args, "timeout", None))
 
@@ -534,6 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cluster",
         metavar="ADDRESS",
+        type=_cluster,
         help="run the sandboxed executions on Dask: a scheduler address (tcp://scheduler:8786) or local:N for a "
         "LocalCluster of N worker processes here; grades, markers and logs stay on this machine "
         "(default: --workers local worker processes; see autograder/README.md)",

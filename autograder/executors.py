@@ -133,11 +133,13 @@ def sandbox_status() -> tuple[str | None, str]:
 def where() -> str:
     """This process as a grading worker: the Dask worker's address and host, or the host."""
     host = socket.gethostname()
+    if "distributed" not in sys.modules:  # not a Dask worker (and no need to import Dask to know it)
+        return host
     try:
         from distributed import get_worker
 
         return f"Dask worker {get_worker().address} on {host}"
-    except (ImportError, ValueError):
+    except ValueError:
         return host
 
 

@@ -267,3 +267,9 @@ def test_a_worker_of_another_course_version_or_without_bubblewrap_refuses(tmp_pa
         for proc in procs:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("address", ["local:0", "local:two", "scheduler"])
+def test_a_bad_cluster_address_is_a_usage_error(tmp_path: Path, address: str) -> None:
+    run = autograder("grade", ASSIGNMENT, "--course-dir", str(tmp_path / "c"), "--cluster", address)
+    assert run.returncode == 2 and "--cluster" in run.stderr and "Traceback" not in run.stderr, run.stderr

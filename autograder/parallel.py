@@ -689,6 +689,8 @@ def grade_class(
     Raises:
         SandboxUnavailable: the sandbox is asked for and cannot be used.
         GradingBusy: another grading run is using the course.
+        autograder.executors.ClusterError: ``options.cluster`` cannot be reached, has no worker, or has workers
+            of another course version or without bubblewrap.
     """
     options = options or Options()
     check_sandbox(options)
@@ -746,6 +748,11 @@ def _grade_class(
 
     hard = float(limits.notebook_timeout + int(startup) + WORKER_GRACE)
     bundle = make_bundle(course, assignment, template, limits, options.sandbox, hard)
+    if not todo:  # everyone unchanged since last graded: no pool to start, no cluster to reach
+        shutil.rmtree(work.parent, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            work.parent.parent.rmdir()
+        return sorted(results, key=lambda r: r.student)
     executor = make_executor(options)  # raises GradingBusy (no sandbox uid) or ClusterError (unfit workers)
     try:
         executor.check(bundle)

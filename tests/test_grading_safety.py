@@ -681,6 +681,14 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def pid_file(folder: Path) -> str:
+    """The pid a grader wrote in its scratch folder ("" if none or gone)."""
+    try:
+        return (folder / "pid").read_text()
+    except OSError:
+        return ""
+
+
 def test_a_killed_grader_loses_nothing_and_resumes(tmp_path: Path) -> None:
     subs, course_dir = tmp_path / "subs", tmp_path / "course"
     slow = build_submission(ASSIGNMENT, with_last("import time\ntime.sleep(2)"))
@@ -695,15 +703,18 @@ def test_a_killed_grader_loses_nothing_and_resumes(tmp_path: Path) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not list(markers.glob(f"*/{ASSIGNMENT}/.autograder.json")):
         time.sleep(0.2)
+    # The grader's scratch folders (each student's, with the kernel's sockets), named in the kernel's command line.
+    scratch = [str(f) for f in Path(tempfile.gettempdir()).glob(SOCKETS + "*") if pid_file(f) == str(proc.pid)]
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done = {p.parts[-3]: json.loads(p.read_text()) for p in markers.glob(f"*/{ASSIGNMENT}/.autograder.json")}
     assert 1 <= len(done) < 3, "kill the grader while it is mid-class"
-    # Its worker and the sandboxed kernel die with it (their command lines name the course folder).
+    assert scratch, "the grader had a student in a scratch folder when it was killed"
+    # Its worker and the sandboxed kernel die with it.
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and processes_mentioning(str(course_dir)):
+    while time.monotonic() < deadline and any(processes_mentioning(x) for x in [str(course_dir), *scratch]):
         time.sleep(0.5)
-    assert not processes_mentioning(str(course_dir)), "a worker or kernel outlived the killed grader"
+    assert not any(processes_mentioning(x) for x in [str(course_dir), *scratch]), "a kernel outlived the grader"
     run = autograder("grade", ASSIGNMENT, "--course-dir", str(course_dir), *LIMITS, "--no-progress",
                      *([] if SANDBOX else ["--unsafe-no-sandbox"]))  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr

@@ -269,7 +269,15 @@ def test_a_worker_of_another_course_version_or_without_bubblewrap_refuses(tmp_pa
             proc.wait()
 
 
-@pytest.mark.parametrize("address", ["local:0", "local:two", "scheduler"])
-def test_a_bad_cluster_address_is_a_usage_error(tmp_path: Path, address: str) -> None:
-    run = autograder("grade", ASSIGNMENT, "--course-dir", str(tmp_path / "c"), "--cluster", address)
+def test_a_bad_cluster_address_is_a_usage_error(tmp_path: Path) -> None:
+    import argparse
+
+    from autograder.cli import _cluster
+
+    for good in ("local:2", "tcp://scheduler:8786", "scheduler:8786", "tls://10.0.0.1:8786"):
+        assert _cluster(good) == good
+    for bad in ("local:0", "local:two", "scheduler", "tcp://scheduler"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _cluster(bad)
+    run = autograder("grade", ASSIGNMENT, "--course-dir", str(tmp_path / "c"), "--cluster", "local:0")
     assert run.returncode == 2 and "--cluster" in run.stderr and "Traceback" not in run.stderr, run.stderr

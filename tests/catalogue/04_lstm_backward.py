@@ -1,9 +1,10 @@
 """Catalogue of notebook 04 (LSTM backward): typical mistakes lose points, other correct ways do not."""
 
-from tests.catalogue import Variant
+from tests.catalogue import Variant, combine
 
 STEP_TESTS = ["test_lstm_step_backward", "test_lstm_backward", "test_lstm_backward_torch"]
 SEQ_TESTS = ["test_lstm_backward", "test_lstm_backward_torch"]
+PEEP_TESTS = ["test_peephole_lstm_step_backward"]
 
 
 def step_backward(
@@ -57,7 +58,123 @@ def lstm_backward(dh, cache):
 """
 
 
-VARIANTS = [
+def peephole_backward(
+    do: str = "dh_next * tanh_c * o * (1.0 - o)",
+    dc: str = "dc_next + dh_next * o * (1.0 - tanh_c**2) + da_o * p[2]",
+    dc_prev: str = "dc * f + da_i * p[0] + da_f * p[1]",
+    dp: str = "[(da_i * c_prev).sum(axis=0), (da_f * c_prev).sum(axis=0), (da_o * c_next).sum(axis=0)]",
+    returns: str = "dx, dh_prev, dc_prev, dWx, dWh, db, dp",
+) -> str:
+    """Source of peephole_lstm_step_backward with one piece replaced (the defaults give the correct one)."""
+    return f"""
+def peephole_lstm_step_backward(dh_next, dc_next, cache):
+    x, h_prev, c_prev, Wx, Wh, p, i, f, g, o, c_next = cache
+    tanh_c = np.tanh(c_next)
+    da_o = {do}
+    dc = {dc}
+    da_i = dc * g * i * (1.0 - i)
+    da_f = dc * c_prev * f * (1.0 - f)
+    da_g = dc * i * (1.0 - g**2)
+    da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)
+    dx, dh_prev, dWx, dWh, db = da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    dc_prev = {dc_prev}
+    dp = np.stack({dp})
+    return {returns}
+"""
+
+
+def peephole(name: str, source: str, wrong: bool = True) -> Variant:
+    return Variant(name, {"peephole_lstm_step_backward": source}, loses=PEEP_TESTS if wrong else [])
+
+
+_PLAIN_DC = "dc_next + dh_next * o * (1.0 - tanh_c**2)"
+_PEEPHOLE_WRONG = [
+    peephole("peep_dc_misses_output_peephole", peephole_backward(dc=_PLAIN_DC)),
+    peephole("peep_dc_prev_misses_gate_peepholes", peephole_backward(dc_prev="dc * f")),
+    peephole("peep_peepholes_ignored_in_dc_and_dc_prev", peephole_backward(dc=_PLAIN_DC, dc_prev="dc * f")),
+    peephole(
+        "peep_dp_input_forget_use_c_next",
+        peephole_backward(dp="[(da_i * c_next).sum(0), (da_f * c_next).sum(0), (da_o * c_next).sum(0)]"),
+    ),
+    peephole(
+        "peep_dp_output_uses_c_prev",
+        peephole_backward(dp="[(da_i * c_prev).sum(0), (da_f * c_prev).sum(0), (da_o * c_prev).sum(0)]"),
+    ),
+    peephole(
+        "peep_dp_averaged_over_batch",
+        peephole_backward(dp="[(da_i * c_prev).mean(0), (da_f * c_prev).mean(0), (da_o * c_next).mean(0)]"),
+    ),
+    peephole(
+        "peep_dp_rows_f_i_o",
+        peephole_backward(dp="[(da_f * c_prev).sum(0), (da_i * c_prev).sum(0), (da_o * c_next).sum(0)]"),
+    ),
+    peephole("peep_output_gate_without_sigmoid_prime", peephole_backward(do="dh_next * tanh_c")),
+    peephole("peep_dp_not_returned", peephole_backward(returns="dx, dh_prev, dc_prev, dWx, dWh, db")),
+    peephole(
+        "peep_plain_backward_and_zero_dp",
+        """
+def peephole_lstm_step_backward(dh_next, dc_next, cache):
+    x, h_prev, c_prev, Wx, Wh, p, i, f, g, o, c_next = cache
+    plain = (x, h_prev, c_prev, Wx, Wh, i, f, g, o, np.tanh(c_next))
+    return (*lstm_step_backward(dh_next, dc_next, plain), np.zeros_like(p))
+""",
+    ),
+]
+_PEEPHOLE_RIGHT = [
+    peephole(
+        "peep_reuses_lstm_step_backward",  # the o-peephole path handed to the plain step as extra dc_next
+        """
+def peephole_lstm_step_backward(dh_next, dc_next, cache):
+    x, h_prev, c_prev, Wx, Wh, p, i, f, g, o, c_next = cache
+    tanh_c = np.tanh(c_next)
+    da_o = dh_next * tanh_c * o * (1 - o)
+    dc_in = dc_next + da_o * p[2]
+    dx, dh_prev, dc_prev, dWx, dWh, db = lstm_step_backward(
+        dh_next, dc_in, (x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c)
+    )
+    dc = dc_in + dh_next * o * (1 - tanh_c**2)
+    da_i, da_f = dc * g * i * (1 - i), dc * c_prev * f * (1 - f)
+    dp = np.array([np.sum(da_i * c_prev, axis=0), np.sum(da_f * c_prev, axis=0), np.sum(da_o * c_next, axis=0)])
+    return dx, dh_prev, dc_prev + da_i * p[0] + da_f * p[1], dWx, dWh, db, dp
+""",
+        wrong=False,
+    ),
+    peephole(
+        "peep_dict_cache_of_preactivations",  # the student's own forward and cache layout
+        """
+def peephole_lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b, p):
+    H = h_prev.shape[1]
+    z = x @ Wx + h_prev @ Wh + b
+    z[:, : 2 * H] += np.tile(c_prev, 2) * p[:2].reshape(-1)
+    c_next = sigmoid(z[:, H : 2 * H]) * c_prev + sigmoid(z[:, :H]) * np.tanh(z[:, 2 * H : 3 * H])
+    z[:, 3 * H :] += p[2] * c_next
+    h_next = sigmoid(z[:, 3 * H :]) * np.tanh(c_next)
+    return h_next, c_next, {"z": z, "x": x, "h": h_prev, "c": c_prev, "c_next": c_next, "W": (Wx, Wh), "p": p}
+
+
+def peephole_lstm_step_backward(dh_next, dc_next, cache):
+    z, p, (Wx, Wh) = cache["z"], cache["p"], cache["W"]
+    H = p.shape[1]
+    s = sigmoid(z)
+    i, f, o, g = s[:, :H], s[:, H : 2 * H], s[:, 3 * H :], np.tanh(z[:, 2 * H : 3 * H])
+    tc = np.tanh(cache["c_next"])
+    da = np.empty_like(z)
+    da[:, 3 * H :] = dh_next * tc * o * (1 - o)
+    dc = dc_next + dh_next * o * (1 - tc * tc) + da[:, 3 * H :] * p[2]
+    da[:, :H] = dc * g * i * (1 - i)
+    da[:, H : 2 * H] = dc * cache["c"] * f * (1 - f)
+    da[:, 2 * H : 3 * H] = dc * i * (1 - g * g)
+    seen = np.stack([cache["c"], cache["c"], cache["c_next"]])  # (3, N, H): what each peephole looks at
+    gate_grads = np.stack([da[:, :H], da[:, H : 2 * H], da[:, 3 * H :]])
+    dp = np.einsum("knh,knh->kh", gate_grads, seen)
+    dc_prev = dc * f + np.einsum("knh,kh->nh", gate_grads[:2], p[:2])
+    return da @ Wx.T, da @ Wh.T, dc_prev, cache["x"].T @ da, cache["h"].T @ da, da.sum(0), dp
+""",
+        wrong=False,
+    ),
+]
+
+_SINGLE = [
     # ---- lstm_step_backward: wrong ----
     Variant(
         "step_dc_prev_only_forget_path", {"lstm_step_backward": step_backward(dc_prev="dc_next * f")}, loses=STEP_TESTS
@@ -213,3 +330,25 @@ def lstm_backward(dh, cache):
         },
     ),
 ]
+
+# The peephole tests cell calls neither lstm_step_backward nor lstm_backward, and theirs never call the peephole
+# functions, so each peephole variant rides on a submission of the plain LSTM's variants (one autograde for two).
+# peep_reuses_lstm_step_backward calls lstm_step_backward: only with a correct one, written with the usual cache.
+_BY_NAME = {v.name: v for v in _SINGLE}
+_PLAIN_WRONG = [v for v in _SINGLE if v.loses]
+VARIANTS = [
+    combine(_PLAIN_WRONG[k], _PEEPHOLE_WRONG[k]) if k < len(_PEEPHOLE_WRONG) else _PLAIN_WRONG[k]
+    for k in range(len(_PLAIN_WRONG))
+] + [
+    combine(_BY_NAME["step_one_concatenated_matmul"], _PEEPHOLE_RIGHT[0]),
+    combine(_BY_NAME["cache_dict_with_preactivations"], _PEEPHOLE_RIGHT[1]),
+    *(
+        v
+        for v in _SINGLE
+        if not v.loses and v.name not in ("step_one_concatenated_matmul", "cache_dict_with_preactivations")
+    ),
+]
+assert len(_PEEPHOLE_WRONG) <= len(_PLAIN_WRONG)
+assert sorted(n for c in VARIANTS for n in c.name.split("+")) == sorted(
+    [*_BY_NAME, *(v.name for v in _PEEPHOLE_WRONG + _PEEPHOLE_RIGHT)]
+), "every variant graded exactly once"

@@ -25,13 +25,16 @@ Corpora:
   loss and accuracy masked on padding, early stopping on the validation loss) trained with ``--seeds`` seeds,
   against the most frequent tag of each word and the window logistic regression (both deterministic), all
   scored on every token of the test documents: mean, std and range over the seeds, and the margin over the
-  strongest baseline. The defaults repeat the notebook's own run.
+  strongest baseline. The defaults repeat the notebook's own run. ``--ablations`` adds the same tagger without its
+  GloVe input (same seeds) and the window logistic regression with the GloVe vectors of the word and its
+  neighbours: how much of the margin is the pretrained vectors rather than reading the sentence in order.
 
 Usage::
 
     python benchmarks/nlp_baselines.py                 # R8 and tweets (about 3 minutes on 2 cores)
     python benchmarks/nlp_baselines.py --corpus tweets
     python benchmarks/nlp_baselines.py --corpus brown                      # notebook 06b's run, 3 seeds
+    python benchmarks/nlp_baselines.py --corpus brown --ablations          # ... and without / with GloVe
     python benchmarks/nlp_baselines.py --corpus brown --seeds 5 --train-sentences 8000
 
 Numbers vary by about +-0.01 between runs with other thread counts; the seeds are fixed.
@@ -166,12 +169,15 @@ def main() -> int:
     parser.add_argument("--train-sentences", type=int, default=3000, help="brown: training sentences (default 3000)")
     parser.add_argument("--val-sentences", type=int, default=1000, help="brown: validation sentences (default 1000)")
     parser.add_argument("--epochs", type=int, default=5, help="brown: at most this many LSTM epochs (default 5)")
+    parser.add_argument(
+        "--ablations", action="store_true", help="brown: also the tagger without GloVe and the baseline with GloVe"
+    )
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.corpus == "brown":
         from tagging_baselines import compare_taggers
 
-        compare_taggers(args.train_sentences, args.seeds, args.epochs, args.val_sentences)
+        compare_taggers(args.train_sentences, args.seeds, args.epochs, args.val_sentences, args.ablations)
         return 0
     import keras
 

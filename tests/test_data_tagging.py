@@ -8,9 +8,17 @@ import importlib.util
 import re
 import sys
 
+import numpy as np
 import pytest
 
-from lstm_course.data.tagging import SPLITS, TAGS, load_tagging_split, load_tagging_splits
+from lstm_course.data.tagging import (
+    GLOVE_DIM,
+    SPLITS,
+    TAGS,
+    load_glove,
+    load_tagging_split,
+    load_tagging_splits,
+)
 from lstm_course.paths import REPO_ROOT, dataset_path
 
 README = REPO_ROOT / "datasets" / "README.md"
@@ -114,3 +122,23 @@ def test_subset_and_unknown_split():
     assert all(w in train.words for w in small.words[:5])
     with pytest.raises(ValueError, match="unknown split"):
         load_tagging_split("dev")
+
+
+def test_glove_file_matches_readme_and_the_brown_words():
+    path = dataset_path("tagging", "glove_6b_50d_brown.npz")
+    section = tagging_section()
+    match = re.search(r"`tagging/glove_6b_50d_brown\.npz` \| `([0-9a-f]{64})`", section)
+    assert match, "no sha256 for tagging/glove_6b_50d_brown.npz in datasets/README.md"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == match.group(1)
+    size = re.search(r"`tagging/glove_6b_50d_brown\.npz`, ([\d,]+) bytes, arrays `words` \(([\d,]+) ", section)
+    assert size, "datasets/README.md does not give the GloVe file's size and row count"
+    assert int(size.group(1).replace(",", "")) == path.stat().st_size, "README size of the GloVe file is out of date"
+    words, vectors = load_glove()
+    assert len(words) == int(size.group(2).replace(",", "")) and vectors.shape == (len(words), GLOVE_DIM)
+    assert vectors.dtype == np.float32 and not vectors.flags.writeable and np.isfinite(vectors).all()
+    assert len(set(words)) == len(words) and all(w == w.lower() for w in words)
+    brown = {w.lower() for s in load_tagging_splits().values() for sentence in s.words for w in sentence}
+    assert set(words) <= brown, "the GloVe file holds rows of words that are not in the Brown Corpus"
+    assert words[:3] == ("the", ",", ".")  # GloVe's own order: most frequent first
+    the = vectors[0]
+    assert np.allclose(the[:3], [0.418, 0.24968, -0.41242], atol=2e-3)  # glove.6B.50d.txt's first row

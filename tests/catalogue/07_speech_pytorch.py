@@ -508,6 +508,38 @@ RECOGNISE_OWN_STATISTICS = RECOGNISE.format(
     feats = [((f - frames.mean(0)) / frames.std(0)).astype(np.float32) for f in feats]""",
 )
 
+ASSEMBLE = """
+def assemble_sets(features, labels, split, augment_features, copies=1):
+    labels = np.asarray(labels, dtype=np.int64)
+    sets = {{}}
+    for name in ("train", "validation", "test"):
+        idx = split[name]
+        feats, y = [features[i] for i in idx], labels[idx]
+        {extend}
+        sets[name] = (feats, y)
+    return sets
+"""
+ASSEMBLE_AUGMENTS_EVERY_SPLIT = ASSEMBLE.format(
+    extend="""if copies:  # validation and test clips get augmented copies too: the test set is no longer as recorded
+            feats, y = feats + list(augment_features(idx, copies)), np.concatenate([y] * (1 + copies))"""
+)
+ASSEMBLE_LABELS_REPEATED_IN_PLACE = ASSEMBLE.format(
+    extend="""if copies and name == "train":
+            feats, y = feats + list(augment_features(idx, copies)), np.repeat(y, 1 + copies)  # 3 3 1 1, not 3 1 3 1"""
+)
+
+ASSEMBLE_COPIES_BY_LOOP = """
+def assemble_sets(features, labels, split, augment_features, copies=1):
+    out = {}
+    for name, idx in split.items():
+        out[name] = ([features[int(i)] for i in idx], np.array([labels[int(i)] for i in idx], dtype=np.int64))
+    if copies > 0:
+        extra = augment_features(split["train"], copies)
+        train_labels = np.tile(out["train"][1], copies + 1)
+        out["train"] = (out["train"][0] + [e for e in extra], train_labels)
+    return out
+"""
+
 SPLITS_LOOP = """
 def make_splits(clips, test_speaker, n_validation_takes=5):
     out = {"train": [], "validation": [], "test": []}
@@ -610,22 +642,24 @@ VARIANTS = [
     ),
     # The speaker split, augmentation and recognise_digits: independent tests cells, graded together.
     Variant(
-        "splits_by_clip_leak_speakers+noise_std_in_power_db+no_resampling",
+        "splits_by_clip_leak_speakers+noise_std_in_power_db+test_set_augmented+no_resampling",
         {
             "make_splits": SPLITS_BY_CLIP,
             "augment": AUGMENT_NOISE_AMPLITUDE_DB,
+            "assemble_sets": ASSEMBLE_AUGMENTS_EVERY_SPLIT,
             "recognise_digits": RECOGNISE_NO_RESAMPLING,
         },
-        loses=["test_make_splits", "test_augment", "test_recognise_digits"],
+        loses=["test_make_splits", "test_augment", "test_assemble_sets", "test_recognise_digits"],
     ),
     Variant(
-        "validation_from_test_speaker+speech_power_after_shift+normalised_with_own_statistics",
+        "validation_from_test_speaker+speech_power_after_shift+copy_labels_in_place+normalised_with_own_statistics",
         {
             "make_splits": SPLITS_VALIDATION_FROM_TEST_SPEAKER,
             "augment": AUGMENT_POWER_AFTER_SHIFT,
+            "assemble_sets": ASSEMBLE_LABELS_REPEATED_IN_PLACE,
             "recognise_digits": RECOGNISE_OWN_STATISTICS,
         },
-        loses=["test_make_splits", "test_augment", "test_recognise_digits"],
+        loses=["test_make_splits", "test_augment", "test_assemble_sets", "test_recognise_digits"],
     ),
     # Correct, written differently: full marks.
     Variant(
@@ -651,6 +685,7 @@ VARIANTS = [
             "confusion": CONFUSION_BINCOUNT,
             "make_splits": SPLITS_LOOP,
             "augment": AUGMENT_OTHER_ORDER,
+            "assemble_sets": ASSEMBLE_COPIES_BY_LOOP,
             "recognise_digits": RECOGNISE_LIBROSA_LOADER,
         },
         loses=[],

@@ -320,7 +320,7 @@ def run_task(job: dict, bundle: dict) -> Outcome:
 
     Never raises for a bad submission or a worker's trouble: the outcome says what happened.
     """
-    from autograder.parallel import _read_json, socket_folder
+    from autograder.parallel import _read_json, executed_path, socket_folder
 
     here = where()
     refused = refusal(bundle)
@@ -357,7 +357,7 @@ def run_task(job: dict, bundle: dict) -> Outcome:
         with slots.take() as worker:
             spec["uid"] = worker.uid
             seconds = worker.grade(spec, bundle["hard_timeout"], slots.stop)
-        executed = scratch / "course" / "autograded" / student / assignment / f"{assignment}.ipynb"
+        executed = executed_path(scratch, student, assignment)
         log = scratch / "worker.log"
         text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
         return Outcome(
@@ -378,7 +378,7 @@ def run_task(job: dict, bundle: dict) -> Outcome:
 
 def unpack_outcome(outcome: Outcome, scratch: Path, student: str, assignment: str) -> None:
     """In the grader: lay ``outcome`` out in ``scratch`` as :func:`autograder.parallel.finish_student` reads it."""
-    from autograder.parallel import write_json_atomic
+    from autograder.parallel import executed_path, write_json_atomic
 
     scratch.mkdir(parents=True, exist_ok=True)
     write_json_atomic(scratch / "result.json", outcome.result)
@@ -387,7 +387,7 @@ def unpack_outcome(outcome: Outcome, scratch: Path, student: str, assignment: st
     header = f"executed by {outcome.where}\n" if outcome.where else ""
     (scratch / "worker.log").write_text(header + outcome.worker_log, encoding="utf-8")
     if outcome.executed is not None:
-        executed = scratch / "course" / "autograded" / student / assignment / f"{assignment}.ipynb"
+        executed = executed_path(scratch, student, assignment)
         executed.parent.mkdir(parents=True, exist_ok=True)
         executed.write_bytes(outcome.executed)
 

@@ -147,6 +147,12 @@ def marker_path(course: Course, assignment: str, student: str) -> Path:
     return Path(course.root) / "autograded" / student / assignment / MARKER
 
 
+def executed_path(scratch: Path, student: str, assignment: str, notebook: str | None = None) -> Path:
+    """Where a student's executed notebook lies in their scratch folder (the worker's nbgrader writes it there,
+    the grader's :class:`InjectExecuted` and :func:`finish_student` read it)."""
+    return scratch / "course" / "autograded" / student / assignment / f"{notebook or assignment}.ipynb"
+
+
 def read_marker(course: Course, assignment: str, student: str) -> dict | None:
     """The record of a student's last grading, or None."""
     return _read_json(marker_path(course, assignment, student))
@@ -288,7 +294,7 @@ class InjectExecuted(Preprocessor):
         info = resources["nbgrader"]
         student, assignment, notebook = info["student"], info["assignment"], info["notebook"]
         scratch = Path(self.executed_root) / student
-        executed = scratch / "course" / "autograded" / student / assignment / f"{notebook}.ipynb"
+        executed = executed_path(scratch, student, assignment, notebook)
         result = _read_json(scratch / "result.json") or {}
         if not result.get("success"):
             problem = explain(result, "the grading worker stopped before it finished")
@@ -558,7 +564,7 @@ def finish_student(
         result = {"success": False, "log": result.get("log"), "error": str(exc)}
     report = _read_json(scratch / "report.json") or {}
     flags += probe_flags(report)
-    executed = scratch / "course" / "autograded" / student / assignment / f"{assignment}.ipynb"
+    executed = executed_path(scratch, student, assignment)
     if executed.is_file():
         try:
             flags += output_flags(nbformat.read(executed, as_version=4), release_nb)

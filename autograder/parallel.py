@@ -752,32 +752,28 @@ def _grade_class(
     startup = course.config().Execute.get("startup_timeout", 120)
     from autograder.executors import make_bundle, make_executor, run_task, unpack_outcome
 
-    hard = float(limits.notebook_timeout + int(startup) + WORKER_GRACE)
-    bundle = make_bundle(course, assignment, template, limits, options.sandbox, hard)
-    if not todo:  # everyone unchanged since last graded: no pool to start, no cluster to reach
-        shutil.rmtree(work.parent, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            work.parent.parent.rmdir()
-        return sorted(results, key=lambda r: r.student)
-    executor = make_executor(options)  # raises GradingBusy (no sandbox uid) or ClusterError (unfit workers)
-    try:
-        executor.check(bundle)
-        shared = executor.share(bundle)
+    if todo:  # else everyone is unchanged since last graded: no bundle to build, no pool, no cluster to reach
+        hard = float(limits.notebook_timeout + int(startup) + WORKER_GRACE)
+        bundle = make_bundle(course, assignment, template, limits, options.sandbox, hard)
+        executor = make_executor(options)  # raises GradingBusy (no sandbox uid) or ClusterError (unfit workers)
+        try:
+            executor.check(bundle)
+            shared = executor.share(bundle)
 
-        def job(student: str) -> dict:
-            return {"student": student, "submission": course.path("submitted", student, assignment).read_bytes()}
+            def job(student: str) -> dict:
+                return {"student": student, "submission": course.path("submitted", student, assignment).read_bytes()}
 
-        for student, outcome in executor.run_all(run_task, todo, job, shared):
-            unpack_outcome(outcome, work / student, student, assignment)
-            result = finish_student(course, parent, assignment, student, work, release_nb, outcome.seconds, limits)
-            results.append(result)
-            if on_done:
-                on_done(result)
-    except BaseException:
-        executor.shutdown(wait=False, cancel_futures=True)  # the running gradings stop; finished ones keep grades
-        raise
-    else:
-        executor.shutdown(wait=True)
+            for student, outcome in executor.run_all(run_task, todo, job, shared):
+                unpack_outcome(outcome, work / student, student, assignment)
+                result = finish_student(course, parent, assignment, student, work, release_nb, outcome.seconds, limits)
+                results.append(result)
+                if on_done:
+                    on_done(result)
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)  # the running gradings stop; finished ones keep grades
+            raise
+        else:
+            executor.shutdown(wait=True)
     shutil.rmtree(work.parent, ignore_errors=True)
     with contextlib.suppress(OSError):
         work.parent.parent.rmdir()  # .work/, unless another assignment is being graded

@@ -265,8 +265,14 @@ def synthesise(engine: ESpeak, rng: np.random.Generator) -> list[Clip]:
     return clips
 
 
-def write(clips: list[Clip], out_dir: Path = OUT_DIR) -> dict[str, str]:
-    """Write the FLAC and the CSV index; return ``{file name: sha256}``."""
+def write(
+    clips: list[Clip],
+    out_dir: Path = OUT_DIR,
+    audio_file: str = AUDIO_FILE,
+    index_file: str = INDEX_FILE,
+    fields: tuple[str, ...] = CSV_FIELDS,
+) -> dict[str, str]:
+    """Write the FLAC and the CSV index (``fields`` after clip, start, length); return ``{file name: sha256}``."""
     import soundfile as sf
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -284,12 +290,12 @@ def write(clips: list[Clip], out_dir: Path = OUT_DIR) -> dict[str, str]:
         subtype="PCM_16",
         compression_level=1.0,
     )
-    (out_dir / AUDIO_FILE).write_bytes(buffer.getvalue())
-    with open(out_dir / INDEX_FILE, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS, lineterminator="\n")
+    (out_dir / audio_file).write_bytes(buffer.getvalue())
+    with open(out_dir / index_file, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    return {name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in (AUDIO_FILE, INDEX_FILE)}
+    return {name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in (audio_file, index_file)}
 
 
 def summary(clips: list[Clip]) -> str:

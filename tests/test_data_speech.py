@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import pytest
 
 from lstm_course.data.speech import (
     AUDIO_FILE,
+    FLITE_AUDIO_FILE,
+    FLITE_INDEX_FILE,
+    FLITE_VOICES,
     INDEX_FILE,
     REAL_AUDIO_FILE,
     REAL_INDEX_FILE,
@@ -20,6 +24,7 @@ from lstm_course.data.speech import (
     SAMPLE_RATE,
     SPLITS,
     download_fsdd,
+    load_flite_voices,
     load_fsdd,
     load_real_digits,
     load_speech,
@@ -190,8 +195,8 @@ def test_download_fsdd_checks_sha256(tiny_fsdd, tmp_path):
 FSDD_SOURCE = Path("/work/shared/data/fsdd")  # where the course's raw copy was; the build test skips without it
 
 
-@pytest.mark.parametrize("parts", [REAL_AUDIO_FILE, REAL_INDEX_FILE])
-def test_real_sha256_matches_readme(parts):
+@pytest.mark.parametrize("parts", [REAL_AUDIO_FILE, REAL_INDEX_FILE, FLITE_AUDIO_FILE, FLITE_INDEX_FILE])
+def test_real_and_flite_sha256_and_size_match_readme(parts):
     name = "/".join(parts)
     match = re.search(rf"`{re.escape(name)}` \| [\d,]+ \| `([0-9a-f]{{64}})`", speech_section())
     assert match, f"no sha256 for {name} in datasets/README.md"
@@ -297,5 +302,36 @@ def test_build_fsdd_checks_every_digest(tmp_path):
 def test_build_fsdd_reproduces_shipped_files(tmp_path):
     build = _build_fsdd()
     hashes = build.build(FSDD_SOURCE, tmp_path)
+    for name, digest in hashes.items():
+        assert digest == sha256_of(dataset_path("speech", name)), f"rebuilding {name} gives another file"
+
+
+def test_flite_voices_are_balanced_seeded_and_noisy():
+    a, b, clean = load_flite_voices(), load_flite_voices(), load_flite_voices(noise=False)
+    assert set(a.voices) == set(FLITE_VOICES) and a.sample_rate == SAMPLE_RATE
+    counts = {(v, d): 0 for v in FLITE_VOICES for d in range(10)}
+    for v, d in zip(a.voices, a.digits, strict=True):
+        counts[(v, int(d))] += 1
+    assert len(set(counts.values())) == 1, f"every voice should say every digit equally often: {counts}"
+    assert all(np.array_equal(x, y) for x, y in zip(a.audio, b.audio, strict=True)), "noise must be seeded"
+    k = len(a) // 2
+    w0, wl = int(a.info[k]["word_start"]), int(a.info[k]["word_length"])
+    c, x = clean.audio[k], a.audio[k]
+    snr = 10 * np.log10(np.mean(c[w0 : w0 + wl] ** 2) / np.mean((x - c) ** 2))
+    assert abs(snr - float(a.info[k]["snr_db"])) < 1.0
+    assert {r["split"] for r in a.info} == {"train"}, "the Flite voices are training data only"
+    assert sum(dataset_path(*p).stat().st_size for p in (FLITE_AUDIO_FILE, FLITE_INDEX_FILE)) < 6_000_000
+
+
+@pytest.mark.skipif(shutil.which("flite") is None, reason="Debian's flite is not installed (apt-get install flite)")
+def test_build_flite_reproduces_shipped_files(tmp_path, monkeypatch):
+    import importlib.util
+
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "datasets"))  # build_flite imports build_speech from there
+    spec = importlib.util.spec_from_file_location("build_flite", REPO_ROOT / "datasets" / "build_flite.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    clips = build.synthesise(np.random.default_rng(build.SEED))
+    hashes = build.write(clips, tmp_path, build.AUDIO_FILE, build.INDEX_FILE, build.CSV_FIELDS)
     for name, digest in hashes.items():
         assert digest == sha256_of(dataset_path("speech", name)), f"rebuilding {name} gives another file"

@@ -38,6 +38,7 @@ from lstm_course.paths import dataset_path
 
 __all__ = [
     "DIGITS",
+    "FLITE_VOICES",
     "FSDD_SHA256",
     "FSDD_URL",
     "REAL_SPEAKERS",
@@ -45,6 +46,7 @@ __all__ = [
     "SPLITS",
     "SpeechClips",
     "download_fsdd",
+    "load_flite_voices",
     "load_fsdd",
     "load_real_digits",
     "load_speech",
@@ -56,6 +58,10 @@ DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 SPLITS = ("train", "validation", "test")
 AUDIO_FILE = ("speech", "digits_8k.flac")
 INDEX_FILE = ("speech", "clips.csv")
+FLITE_AUDIO_FILE = ("speech", "flite_8k.flac")
+FLITE_INDEX_FILE = ("speech", "flite_clips.csv")
+#: CMU Flite's voices in ``datasets/speech/flite_8k.flac`` (built from recordings of people; training data only).
+FLITE_VOICES = ("kal16", "awb", "rms", "slt")
 REAL_AUDIO_FILE = ("speech", "fsdd_8k.flac")
 REAL_INDEX_FILE = ("speech", "fsdd_clips.csv")
 #: The real speakers shipped in ``datasets/speech/fsdd_8k.flac`` (all adult men; see datasets/README.md).
@@ -153,9 +159,29 @@ def load_speech(split: str = "train", noise: bool = True) -> SpeechClips:
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    with open(dataset_path(*INDEX_FILE), newline="") as f:
+    return _load_synthetic(INDEX_FILE, AUDIO_FILE, split, noise)
+
+
+def load_flite_voices(noise: bool = True) -> SpeechClips:
+    """Load the digits said by CMU Flite's four voices (``FLITE_VOICES``; 8 kHz, float32 in [-1, 1]).
+
+    Flite's voices are built from recordings of real people (three men, one woman), so they sound closer to
+    human speech than eSpeak's rules; notebook 07 uses them as extra *training* data only.
+
+    Args:
+        noise: add each clip's background noise (seed and SNR in ``flite_clips.csv``); ``False``: clean clips.
+
+    Returns:
+        The clips in voice, digit, take order; ``info`` holds each row of ``flite_clips.csv``.
+    """
+    return _load_synthetic(FLITE_INDEX_FILE, FLITE_AUDIO_FILE, "train", noise)
+
+
+def _load_synthetic(index_file: tuple[str, ...], audio_file: tuple[str, ...], split: str, noise: bool) -> SpeechClips:
+    """The rows of one split of a synthetic set's CSV and their clips from its FLAC, noise added if asked."""
+    with open(dataset_path(*index_file), newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["split"] == split]
-    samples, sr = _read_audio(dataset_path(*AUDIO_FILE))
+    samples, sr = _read_audio(dataset_path(*audio_file))
     audio = []
     for r in rows:
         start, length = int(r["start"]), int(r["length"])

@@ -15,12 +15,13 @@ normalisation, models, training loop), so it measures what the notebook teaches.
 * ``lstm``: the bidirectional LSTM (`DigitLSTM`), augmented real clips;
 * ``lstm+espeak``: the same plus the 1580 synthetic eSpeak NG training clips;
 * ``lstm+synth``: the same plus eSpeak's clips and CMU Flite's 1200 (voices built from recordings of people)
-  with an augmented copy of each: the notebook's synthetic training data;
-* ``cnn``, ``cnn+espeak``, ``cnn+synth``: the same three with the CNN-LSTM (`ConvDigitLSTM`), the notebook's
-  headline model.
+  with an augmented copy of each: the notebook's headline configuration;
+* ``cnn``, ``cnn+espeak``, ``cnn+synth``: the same three with the CNN-LSTM (`ConvDigitLSTM`).
 
 Prints one line per run and, per configuration, the accuracy on the unseen speaker: mean and standard
-deviation over all folds and seeds, and the mean of every fold. ``--exclude SPEAKER`` drops a speaker from
+deviation over all folds and seeds, and the mean of every fold; with several seeds also the accuracy of
+each fold's seed ensemble (softmax averaged over its seeds' models; the notebook trains one model).
+``--exclude SPEAKER`` drops a speaker from
 every fold: ``--exclude lucas`` gives the development folds (train on two speakers, test on the third) on
 which the notebook chose its headline configuration without looking at its test speaker, lucas.
 ``--takes N`` keeps takes 0..N-1 of every digit (validation stays takes 0-4) for a quicker, rougher run.
@@ -79,6 +80,17 @@ CONFIGS = {
 SPEAKERS = ("george", "jackson", "lucas", "nicolas")
 
 
+def test_probabilities(ns: dict, result: dict, features: list[np.ndarray]) -> np.ndarray:
+    """(N, 10) softmax of a run's trained model on ``features``, normalised with that run's training statistics."""
+    import torch
+
+    normalised = [((f - result["mean"]) / result["std"]).astype(np.float32) for f in features]
+    x, lengths, _ = ns["collate_padded"]([(torch.from_numpy(f), torch.tensor(0)) for f in normalised])
+    model = result["model"].eval()
+    with torch.no_grad():
+        return torch.softmax(model(x, lengths), dim=1).numpy()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", nargs="+", default=list(SPEAKERS), choices=SPEAKERS, help="test speakers")
@@ -116,9 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     scores: dict[str, dict[str, list[float]]] = {c: {f: [] for f in folds} for c in args.configs}
+    ensembles: dict[str, dict[str, float]] = {c: {} for c in args.configs}
+    test_features = ns["add_deltas"](ns["utterance_cmvn"](ns["real_mfcc"]))  # as run_experiment's, per utterance
     for fold in folds:
         split = {name: np.intersect1d(idx, keep) for name, idx in ns["make_splits"](real, fold).items()}
         for config in args.configs:
+            probabilities = []
             for seed in args.seeds:
                 spec = CONFIGS[config]
                 with contextlib.redirect_stderr(io.StringIO()):  # the notebook's tqdm bars
@@ -132,17 +147,25 @@ def main(argv: list[str] | None = None) -> int:
                         verbose=False,
                     )
                 scores[config][fold].append(result["accuracy"])
+                probabilities.append(test_probabilities(ns, result, [test_features[i] for i in split["test"]]))
                 print(
                     f"test {fold:8s} {config:12s} seed {seed}: {result['accuracy']:6.1%} "
                     f"({result['parameters']:,} parameters, {len(result['history']['loss'])} epochs, "
                     f"{result['seconds']:.0f} s)",
                     flush=True,
                 )
+            labels = real.digits[split["test"]]
+            ensembles[config][fold] = float(np.mean(np.mean(probabilities, axis=0).argmax(axis=1) == labels))
     print(f"\naccuracy on the unseen real speaker ({len(args.seeds)} seed(s) per fold):")
     for config in args.configs:
         every = np.array([a for f in folds for a in scores[config][f]])
         per_fold = ", ".join(f"{f} {np.mean(scores[config][f]):.1%}" for f in folds)
         print(f"  {config:12s} mean {every.mean():.1%} +- {every.std():.1%} (std over {len(every)} runs); {per_fold}")
+    if len(args.seeds) > 1:
+        print(f"seed ensembles (softmax of the {len(args.seeds)} seeds' models averaged; the notebook trains one):")
+        for config in args.configs:
+            per_fold = ", ".join(f"{f} {ensembles[config][f]:.1%}" for f in folds)
+            print(f"  {config:12s} mean {np.mean(list(ensembles[config].values())):.1%}; {per_fold}")
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
 

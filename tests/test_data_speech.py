@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from lstm_course.data.speech import (
+    ALLISON_AUDIO_FILE,
+    ALLISON_INDEX_FILE,
     AUDIO_FILE,
     FLITE_AUDIO_FILE,
     FLITE_INDEX_FILE,
@@ -24,6 +26,7 @@ from lstm_course.data.speech import (
     SAMPLE_RATE,
     SPLITS,
     download_fsdd,
+    load_allison_digits,
     load_flite_voices,
     load_fsdd,
     load_real_digits,
@@ -195,8 +198,11 @@ def test_download_fsdd_checks_sha256(tiny_fsdd, tmp_path):
 FSDD_SOURCE = Path("/work/shared/data/fsdd")  # where the course's raw copy was; the build test skips without it
 
 
-@pytest.mark.parametrize("parts", [REAL_AUDIO_FILE, REAL_INDEX_FILE, FLITE_AUDIO_FILE, FLITE_INDEX_FILE])
-def test_real_and_flite_sha256_and_size_match_readme(parts):
+@pytest.mark.parametrize(
+    "parts",
+    [REAL_AUDIO_FILE, REAL_INDEX_FILE, FLITE_AUDIO_FILE, FLITE_INDEX_FILE, ALLISON_AUDIO_FILE, ALLISON_INDEX_FILE],
+)
+def test_recorded_and_flite_sha256_and_size_match_readme(parts):
     name = "/".join(parts)
     match = re.search(rf"`{re.escape(name)}` \| [\d,]+ \| `([0-9a-f]{{64}})`", speech_section())
     assert match, f"no sha256 for {name} in datasets/README.md"
@@ -335,3 +341,30 @@ def test_build_flite_reproduces_shipped_files(tmp_path, monkeypatch):
     hashes = build.write(clips, tmp_path, build.AUDIO_FILE, build.INDEX_FILE, build.CSV_FIELDS)
     for name, digest in hashes.items():
         assert digest == sha256_of(dataset_path("speech", name)), f"rebuilding {name} gives another file"
+
+
+def test_allison_says_every_digit_once():
+    clips = load_allison_digits()
+    assert list(clips.digits) == list(range(10)) and set(clips.voices) == {"allison"}
+    assert all(x.dtype == np.float32 and 0.3 < len(x) / SAMPLE_RATE < 2.0 for x in clips.audio)
+
+
+ALLISON_SOURCE = Path("/usr/share/asterisk/sounds/en_US_f_Allison/digits")
+
+
+@pytest.mark.skipif(not ALLISON_SOURCE.is_dir(), reason="Debian's asterisk-core-sounds-en-wav is not installed")
+def test_build_allison_reproduces_shipped_files_and_refuses_a_changed_one(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_allison", REPO_ROOT / "datasets" / "build_allison.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    for name, digest in build.build(ALLISON_SOURCE, tmp_path / "out").items():
+        assert digest == sha256_of(dataset_path("speech", name)), f"rebuilding {name} gives another file"
+    changed = tmp_path / "changed"
+    shutil.copytree(ALLISON_SOURCE, changed)
+    data = bytearray((changed / "4.wav").read_bytes())
+    data[-1] ^= 1
+    (changed / "4.wav").write_bytes(bytes(data))
+    with pytest.raises(SystemExit, match=r"4\.wav: sha256"):
+        build.build(changed, tmp_path / "again")

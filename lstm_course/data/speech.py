@@ -46,6 +46,7 @@ __all__ = [
     "SPLITS",
     "SpeechClips",
     "download_fsdd",
+    "load_allison_digits",
     "load_flite_voices",
     "load_fsdd",
     "load_real_digits",
@@ -62,6 +63,8 @@ FLITE_AUDIO_FILE = ("speech", "flite_8k.flac")
 FLITE_INDEX_FILE = ("speech", "flite_clips.csv")
 #: CMU Flite's voices in ``datasets/speech/flite_8k.flac`` (built from recordings of people; training data only).
 FLITE_VOICES = ("kal16", "awb", "rms", "slt")
+ALLISON_AUDIO_FILE = ("speech", "allison_8k.flac")
+ALLISON_INDEX_FILE = ("speech", "allison_clips.csv")
 REAL_AUDIO_FILE = ("speech", "fsdd_8k.flac")
 REAL_INDEX_FILE = ("speech", "fsdd_clips.csv")
 #: The real speakers shipped in ``datasets/speech/fsdd_8k.flac`` (all adult men; see datasets/README.md).
@@ -219,7 +222,23 @@ def load_real_digits(speakers: Sequence[str] | None = None) -> SpeechClips:
     with open(dataset_path(*REAL_INDEX_FILE), newline="") as f:
         rows = list(csv.DictReader(f))
     rows = [r for s in speakers for r in rows if r["speaker"] == s]
-    samples, sr = _read_audio(dataset_path(*REAL_AUDIO_FILE))
+    return _recorded_clips(rows, REAL_AUDIO_FILE)
+
+
+def load_allison_digits() -> SpeechClips:
+    """Load a woman's voice: Allison Smith saying zero..nine once each (Asterisk's prompts, 8 kHz, float32).
+
+    Ten clips are no test set; notebook 07 plays them to its model to show what it does with a female voice
+    (the FSDD speakers are all men). ``info`` holds each row of ``allison_clips.csv`` (file, sha256).
+    """
+    with open(dataset_path(*ALLISON_INDEX_FILE), newline="") as f:
+        rows = list(csv.DictReader(f))
+    return _recorded_clips(rows, ALLISON_AUDIO_FILE)
+
+
+def _recorded_clips(rows: list[dict[str, str]], audio_file: tuple[str, ...]) -> SpeechClips:
+    """The clips of ``rows`` (start, length, digit, speaker) cut from one FLAC of real recordings."""
+    samples, sr = _read_audio(dataset_path(*audio_file))
     audio = [_to_float(samples[int(r["start"]) : int(r["start"]) + int(r["length"])]) for r in rows]
     return SpeechClips(
         audio,

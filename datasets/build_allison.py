@@ -16,20 +16,16 @@ The build is deterministic (it prints the sha256 of both files)::
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import sys
 from pathlib import Path
 
-import numpy as np
+from build_speech import DIGITS, OUT_DIR, SAMPLE_RATE, Clip, write
 
-SAMPLE_RATE = 8000
-DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 SOURCE = Path("/usr/share/asterisk/sounds/en_US_f_Allison/digits")
-OUT_DIR = Path(__file__).resolve().parent / "speech"
 AUDIO_FILE = "allison_8k.flac"
 INDEX_FILE = "allison_clips.csv"
+CSV_FIELDS = ("clip", "start", "length", "digit", "word", "speaker", "file", "sha256")
 #: sha256 of digits/0.wav .. 9.wav in asterisk-core-sounds-en-wav 1.6.1-1 (Debian 12).
 SHA256 = (
     "62debe1daf11756460c0de78d0e1ac7fe28b12fb51a30df3364ce74b90f05d31",
@@ -49,7 +45,7 @@ def build(source: Path = SOURCE, out_dir: Path = OUT_DIR) -> dict[str, str]:
     """Check, concatenate and index the ten recordings; return ``{file name: sha256}``."""
     import soundfile as sf
 
-    clips, rows, start = [], [], 0
+    clips = []
     for digit, word in enumerate(DIGITS):
         path = source / f"{digit}.wav"
         if not path.is_file():
@@ -60,18 +56,9 @@ def build(source: Path = SOURCE, out_dir: Path = OUT_DIR) -> dict[str, str]:
         x, sr = sf.read(path, dtype="int16", always_2d=True)
         if sr != SAMPLE_RATE or x.shape[1] != 1:
             raise SystemExit(f"{path}: {sr} Hz, {x.shape[1]} channel(s); expected {SAMPLE_RATE} Hz mono")
-        clips.append(x[:, 0])
-        rows.append([digit, start, len(x), digit, word, "allison", f"digits/{digit}.wav", digest])
-        start += len(x)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    sf.write(buffer, np.concatenate(clips), SAMPLE_RATE, format="FLAC", subtype="PCM_16", compression_level=1.0)
-    (out_dir / AUDIO_FILE).write_bytes(buffer.getvalue())
-    with open(out_dir / INDEX_FILE, "w", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["clip", "start", "length", "digit", "word", "speaker", "file", "sha256"])
-        writer.writerows(rows)
-    return {name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in (AUDIO_FILE, INDEX_FILE)}
+        row = {"digit": digit, "word": word, "speaker": "allison", "file": f"digits/{digit}.wav", "sha256": digest}
+        clips.append(Clip(x[:, 0], row))
+    return write(clips, out_dir, AUDIO_FILE, INDEX_FILE, CSV_FIELDS)
 
 
 def main() -> int:

@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from build_speech import CSV_FIELDS as SPEECH_FIELDS
 from build_speech import DIGITS, OUT_DIR, SAMPLE_RATE, Clip, trim, write
 
 SEED = 20261202
@@ -44,15 +45,7 @@ SNR_DB = (15.0, 40.0)
 AUDIO_FILE = "flite_8k.flac"
 INDEX_FILE = "flite_clips.csv"
 CSV_FIELDS = (
-    "clip",
-    "start",
-    "length",
-    "digit",
-    "word",
-    "split",
-    "word_start",
-    "word_length",
-    "voice",
+    *SPEECH_FIELDS[: SPEECH_FIELDS.index("voice") + 1],  # clip, start, length, digit, word, split, word_start, ...
     "f0_mean_hz",
     "f0_std_hz",
     "duration_stretch",

@@ -353,9 +353,10 @@ ALLISON_SOURCE = Path("/usr/share/asterisk/sounds/en_US_f_Allison/digits")
 
 
 @pytest.mark.skipif(not ALLISON_SOURCE.is_dir(), reason="Debian's asterisk-core-sounds-en-wav is not installed")
-def test_build_allison_reproduces_shipped_files_and_refuses_a_changed_one(tmp_path):
+def test_build_allison_reproduces_shipped_files_and_refuses_a_changed_one(tmp_path, monkeypatch):
     import importlib.util
 
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "datasets"))  # build_allison imports build_speech from there
     spec = importlib.util.spec_from_file_location("build_allison", REPO_ROOT / "datasets" / "build_allison.py")
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)

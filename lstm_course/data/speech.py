@@ -9,6 +9,10 @@ says zero..nine with many voices; the splits are voice-disjoint, so ``test`` mea
 never heard in training. Each clip's background noise is added here, deterministically, from the seed and
 SNR stored in ``clips.csv`` (storing noise would triple the file).
 
+:func:`load_flite_voices` reads more synthetic training clips (``speech/flite_8k.flac``, ``build_flite.py``):
+CMU Flite's four voices, built from recordings of real people. :func:`load_allison_digits` reads ten real
+clips of a woman (Allison Smith's Asterisk prompts, ``build_allison.py``), never used for training.
+
 The full Free Spoken Digit Dataset (FSDD, real human recordings, CC BY-SA 4.0, files
 ``{digit}_{speaker}_{index}.wav`` at 8 kHz, six speakers) is *not* shipped. :func:`load_fsdd` reads it from a
 folder or a zip archive; :func:`download_fsdd` fetches the archive when you are online and checks its sha256.
